@@ -1,0 +1,29 @@
+"""The one small exception tree callers catch.
+
+Every message reads ``<what happened>. <what to do>`` so the CLI and the notebook
+can show it as a single line:
+
+    raise SourceError("no such file: tweets.csv. Check the path, or run `huggingtweets demo`")
+"""
+
+from __future__ import annotations
+
+
+class HuggingTweetsError(Exception):
+    """A problem the user can fix; its message says how."""
+
+
+class ConfigError(HuggingTweetsError):
+    """An option value that can't work (names the flag the user typed)."""
+
+
+class SourceError(HuggingTweetsError):
+    """Posts could not be read or fetched from a source."""
+
+
+class DataError(HuggingTweetsError):
+    """The posts are unusable for training (too few, too short)."""
+
+
+class ModelError(HuggingTweetsError):
+    """A base model or a trained model folder could not be loaded."""
