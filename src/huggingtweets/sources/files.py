@@ -1,0 +1,191 @@
+"""Posts from a file someone exported: CSV/TSV, JSON, JSONL or plain text.
+
+The text column is found by name (`text`, `full_text`, `content`, `rawContent`, ...);
+date, id, author, reply and repost columns are used when present:
+
+    posts, handle = read_posts(Path("tweets.csv"))
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import SourceError
+from ..post import Post
+
+SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
+
+# Column names seen in exports from X, snscrape, twscrape, Mastodon, Bluesky and
+# spreadsheet tools, in order of preference; matched case-insensitively.
+TEXT_COLUMNS = ("full_text", "text", "rawcontent", "content", "tweet", "body", "post", "message")
+DATE_COLUMNS = ("created_at", "createdat", "date", "datetime", "timestamp", "time", "indexedat")
+ID_COLUMNS = ("id_str", "id", "tweet id", "tweet_id", "post_id", "uri")
+AUTHOR_COLUMNS = ("handle", "screen_name", "username", "user", "author", "acct")
+REPLY_COLUMNS = ("in_reply_to_screen_name", "in_reply_to_status_id_str", "in_reply_to_status_id",
+                 "in_reply_to_id", "inreplytotweetid", "is_reply", "reply_to")
+REPOST_COLUMNS = ("is_retweet", "is_repost", "retweeted", "isretweet", "reblog")
+
+_X_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # X's own: "Thu Nov 03 08:50:26 +0000 2022"
+
+
+def read_posts(
+    path: Path, *, source: str = "file", text_column: str | None = None
+) -> tuple[list[Post], str]:
+    """Read every post in ``path``; return them and the author's handle."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(
+            f"no such file: {path}. Check the path, or run `huggingtweets demo` to try the sample"
+        )
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SourceError(
+            f"can't read {path.name}: unknown file type '{suffix}'. "
+            f"Use one of {', '.join(SUFFIXES)}"
+        )
+    text = _read_text(path)
+    if suffix == ".txt":
+        rows: list[dict[str, Any]] = [{"text": line} for line in text.splitlines() if line.strip()]
+    elif suffix in (".csv", ".tsv"):
+        rows = _csv_rows(text, sep="\t" if suffix == ".tsv" else ",", name=path.name)
+    elif suffix == ".json":
+        rows = _json_rows(_load_json(text, path.name), path.name)
+    else:
+        rows = [_as_row(_load_json(line, path.name, n)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not rows:
+        raise SourceError(f"{path.name} holds no posts. Check that it is the right file")
+    columns = list(rows[0])
+    text_key = _pick(columns, (text_column,) if text_column else TEXT_COLUMNS)
+    if text_key is None:
+        picked = f"no column '{text_column}'" if text_column else "no text column"
+        raise SourceError(
+            f"{path.name} has {picked}; its columns are {', '.join(map(str, columns))}. "
+            "Name the one holding the posts with --text-column"
+        )
+    handle = _handle(rows, columns) or path.stem
+    return _to_posts(rows, columns, text_key, handle, source, path.name), handle
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")  # -sig: spreadsheet tools often prepend a BOM
+    except UnicodeDecodeError as e:
+        raise SourceError(
+            f"{path.name} is not UTF-8 text (byte 0x{data[e.start]:02x} at position {e.start}). "
+            "Save it again as UTF-8 (in a spreadsheet: 'CSV UTF-8')"
+        ) from e
+
+
+def _csv_rows(text: str, sep: str, name: str) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    try:
+        # The python engine skips a truncated last row (common in scraped CSVs)
+        # where the C engine gives up on the whole file.
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            engine="python", on_bad_lines="skip")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
+        raise SourceError(f"can't read {name} as CSV ({e}). Check that it is a CSV export") from e
+    return frame.to_dict("records")
+
+
+def _load_json(text: str, name: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"line {line}" if line else f"line {e.lineno}"
+        raise SourceError(f"{name} is not valid JSON ({e.msg} at {where}). Check the export") from e
+
+
+def _json_rows(data: Any, name: str) -> list[dict[str, Any]]:
+    if isinstance(data, dict):  # {"posts": [...]}, {"data": [...]}, {"feed": [...]}, ...
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if not lists:
+            raise SourceError(f"{name} holds no list of posts. Pass a JSON array of posts")
+        data = max(lists, key=len)
+    if not isinstance(data, list):
+        raise SourceError(f"{name} holds no list of posts. Pass a JSON array of posts")
+    return [_as_row(item) for item in data]
+
+
+def _as_row(item: Any) -> dict[str, Any]:
+    if isinstance(item, str):
+        return {"text": item}
+    if isinstance(item, dict):
+        # Archive-style {"tweet": {...}} and Bluesky-style {"post": {"record": {...}}} wrappers.
+        for key in ("tweet", "post", "status"):
+            if isinstance(item.get(key), dict) and len(item) <= 2:
+                return item[key]
+        return item
+    return {"text": str(item)}
+
+
+def _pick(columns: Iterable[Any], wanted: Iterable[str | None]) -> Any | None:
+    by_lower = {str(c).lower(): c for c in columns}
+    for name in wanted:
+        if name is not None and name.lower() in by_lower:
+            return by_lower[name.lower()]
+    return None
+
+
+def _handle(rows: list[dict[str, Any]], columns: list[Any]) -> str | None:
+    key = _pick(columns, AUTHOR_COLUMNS)
+    if key is None:
+        return None
+    names = Counter(str(r.get(key) or "").lstrip("@") for r in rows)
+    names.pop("", None)
+    return names.most_common(1)[0][0] if names else None
+
+
+def _to_posts(
+    rows: list[dict[str, Any]], columns: list[Any], text_key: Any, handle: str, source: str, name: str
+) -> list[Post]:
+    date_key = _pick(columns, DATE_COLUMNS)
+    id_key = _pick(columns, ID_COLUMNS)
+    reply_key = _pick(columns, REPLY_COLUMNS)
+    repost_key = _pick(columns, REPOST_COLUMNS)
+    posts = []
+    for n, row in enumerate(rows):
+        text = row.get(text_key)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        posts.append(Post(
+            id=str(row.get(id_key) or n) if id_key is not None else f"{name}:{n}",
+            handle=handle,
+            text=text,
+            source=source,
+            created_at=parse_time(row.get(date_key)) if date_key is not None else None,
+            is_repost=_truthy(row.get(repost_key)) if repost_key is not None else False,
+            is_reply=_truthy(row.get(reply_key)) if reply_key is not None else False,
+        ))
+    return posts
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601, X's `Thu Nov 03 08:50:26 +0000 2022`, or epoch seconds; naive means UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    text = str(value).strip()
+    for parse in (lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")),
+                  lambda s: datetime.strptime(s, _X_TIME_FORMAT)):
+        try:
+            moment = parse(text)
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "none", "null", "nan")
+    return bool(value)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import TRUMP_CSV, needs_trump_csv
+
+from huggingtweets.errors import SourceError
+from huggingtweets.sources import fetch_posts, read_posts, source_kind
+
+
+def test_csv_with_a_known_text_column(tmp_path) -> None:
+    path = tmp_path / "dot.csv"
+    path.write_text('id,created_at,full_text,username\n1,2024-03-01 10:00:00,"Hello, harbour",dot\n'
+                    '2,Thu Nov 03 08:50:26 +0000 2022,Second post,dot\n', encoding="utf-8")
+    posts, handle = read_posts(path)
+    assert handle == "dot"
+    assert [p.text for p in posts] == ["Hello, harbour", "Second post"]
+    assert posts[1].created_at.year == 2022 and posts[1].created_at.utcoffset().total_seconds() == 0
+    assert posts[0].id == "1"
+
+
+@pytest.mark.parametrize("name, body", [
+    ("posts.json", json.dumps([{"content": "one two three"}, {"content": "four five six"}])),
+    ("posts.json", json.dumps({"meta": {}, "posts": [{"text": "one two three"}, {"text": "four five six"}]})),
+    ("posts.jsonl", '{"rawContent": "one two three"}\n{"rawContent": "four five six"}\n'),
+    ("posts.txt", "one two three\n\nfour five six\n"),
+])
+def test_json_jsonl_and_text_files(tmp_path, name, body) -> None:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    posts, handle = read_posts(path)
+    assert [p.text for p in posts] == ["one two three", "four five six"]
+    assert handle == "posts"  # no author column: the file's name
+
+
+def test_unknown_columns_are_listed_with_the_flag_to_pick_one(tmp_path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("when,words\n2024-01-01,hello there friend\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"columns are when, words.*--text-column"):
+        read_posts(path)
+    posts, _ = read_posts(path, text_column="words")
+    assert posts[0].text == "hello there friend" and posts[0].created_at is None
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text\ncaf\xe9 au lait\n".encode("latin-1"))
+    with pytest.raises(SourceError, match=r"not UTF-8.*0xe9.*Save it again as UTF-8"):
+        read_posts(path)
+
+
+def test_missing_and_unknown_files(tmp_path) -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        fetch_posts(str(tmp_path / "nope.csv"))
+    (tmp_path / "x.docx").write_text("hi")
+    with pytest.raises(SourceError, match="unknown file type '.docx'"):
+        fetch_posts(str(tmp_path / "x.docx"))
+
+
+@pytest.mark.parametrize("spec, kind", [
+    ("sample", "sample"), ("@user@mastodon.social", "mastodon"), ("name.bsky.social", "bluesky"),
+    ("@jack", "x"), ("jack", "x"), ("tweets.csv", "file"),
+])
+def test_source_kind_by_shape(spec, kind) -> None:
+    assert source_kind(spec) == kind
+
+
+def test_live_sources_say_what_works_instead(tmp_path) -> None:
+    with pytest.raises(SourceError, match="looks like a Mastodon account.*Export the posts"):
+        fetch_posts("@dot@mastodon.social")
+
+
+def test_sample_persona_is_packaged() -> None:
+    fetched = fetch_posts("sample")
+    assert fetched.profile.handle == "gullhaven_dot" and fetched.profile.display_name == "Dot Pemberton"
+    assert len(fetched.posts) >= 600
+    assert all(p.source == "sample" and p.created_at is not None for p in fetched.posts)
+
+
+@needs_trump_csv
+def test_real_scraped_csv_with_a_truncated_last_row() -> None:
+    fetched = fetch_posts(str(TRUMP_CSV))
+    assert len(fetched.posts) == 13_091
+    assert all(p.created_at is not None for p in fetched.posts)
