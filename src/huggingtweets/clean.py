@@ -1,0 +1,154 @@
+"""Cleaning: normalise each post's text and drop what would teach the model the wrong voice.
+
+Every dropped post is counted under its reason, so the stats table adds up
+(downloaded = retweets + short + duplicates + replies + kept):
+
+    kept, stats = clean_posts(posts, handle="gullhaven_dot")
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, replace
+
+from .errors import DataError
+from .post import Post
+
+MIN_CHARS = 6_000  # below this the original refused: the model only parrots a handful of posts
+WARN_CHARS = 40_000  # below this the original warned that results would be weak
+
+# A link anywhere, glued to the word before it too ("MAGAhttps://t.co/x" leaves "MAGA"),
+# with the "…" that X puts before the link of a cut-off text (scrapers put it after).
+_URL = re.compile(
+    r"\s*…?\s*(?:https?://|pic\.twitter\.com/|(?<![\w.])(?:t\.co/|www\.))\S*(?:\s*…)*", re.IGNORECASE
+)
+_RETWEET = re.compile(r"^\s*RT\s+@\w+")
+# Old-style manual retweet: "@user: their words" pasted inside quotes (the colon is optional).
+_QUOTE_RETWEET = re.compile(r'^\s*["“]\s*@(\w+)')
+_MENTION = re.compile(r"(?<![\w@])\.?@\w+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BORING_MARKERS = ("http", "@", "#")  # words carrying these don't count as words (the original's rule)
+
+
+@dataclass
+class CleanStats:
+    handle: str
+    downloaded: int = 0
+    retweets: int = 0
+    short: int = 0
+    duplicates: int = 0
+    replies: int = 0
+    kept: int = 0
+    chars: int = 0  # characters of kept text, not tokens
+
+    def to_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+def normalise_text(text: str, *, keep_newlines: bool = False, keep_mentions: bool = True) -> str:
+    """Entities decoded, NFC, links gone, whitespace collapsed."""
+    for _ in range(2):  # scraped text is sometimes escaped twice ("&amp;amp;")
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    text = unicodedata.normalize("NFC", text)
+    text = _URL.sub(" ", text)
+    if not keep_mentions:
+        text = _MENTION.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    if keep_newlines:
+        return "\n".join(line for line in lines if line)
+    return " ".join(line for line in lines if line)
+
+
+def is_retweet(post: Post) -> bool:
+    if post.is_repost or _RETWEET.match(post.text):
+        return True
+    quoted = _QUOTE_RETWEET.match(html.unescape(post.text))
+    return quoted is not None and quoted.group(1).lower() != post.handle.lower()
+
+
+def is_reply(post: Post) -> bool:
+    return post.is_reply or post.text.lstrip().startswith("@")
+
+
+def is_boring(text: str) -> bool:
+    words = [w for w in text.split() if not any(m in w.lower() for m in _BORING_MARKERS)]
+    return len(words) < 3
+
+
+def clean_posts(
+    posts: list[Post],
+    *,
+    handle: str,
+    keep_newlines: bool = False,
+    drop_replies: bool = False,
+    keep_mentions: bool = True,
+) -> tuple[list[Post], CleanStats]:
+    """Normalise and filter one person's posts; return the kept ones and why the rest went."""
+    stats = CleanStats(handle=handle, downloaded=len(posts))
+    seen: set[str] = set()
+    kept: list[Post] = []
+    for post in posts:
+        if is_retweet(post):
+            stats.retweets += 1
+            continue
+        if drop_replies and is_reply(post):
+            stats.replies += 1
+            continue
+        text = normalise_text(post.text, keep_newlines=keep_newlines, keep_mentions=keep_mentions)
+        # Judged on the text as the person wrote it: a reply's "@len" is not a word.
+        if is_boring(normalise_text(post.text)):
+            stats.short += 1
+            continue
+        if text in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(text)
+        kept.append(replace(post, text=text))
+    stats.kept = len(kept)
+    stats.chars = sum(len(p.text) for p in kept)
+    return kept, stats
+
+
+def check_enough(stats: CleanStats) -> str | None:
+    """Raise if a person has too little text to learn from; return a warning if it is thin."""
+    if stats.chars < MIN_CHARS:
+        raise DataError(
+            f"only {stats.kept} posts ({stats.chars:,} characters) of @{stats.handle} are left after "
+            f"cleaning, and at least {MIN_CHARS:,} characters are needed. Add another handle, "
+            "keep replies (don't pass --drop-replies), or use the X archive for the full history"
+        )
+    if stats.chars < WARN_CHARS:
+        return (
+            f"@{stats.handle} has only {stats.chars:,} characters of posts (under {WARN_CHARS:,}): "
+            "the bot may repeat itself. More posts, such as the full X archive, give better results"
+        )
+    return None
+
+
+_TABLE_ROWS = (
+    ("Posts downloaded", "downloaded"),
+    ("Retweets", "retweets"),
+    ("Short posts", "short"),
+    ("Duplicates", "duplicates"),
+    ("Replies dropped", "replies"),
+    ("Posts kept", "kept"),
+)
+
+
+def stats_table(stats: list[CleanStats], *, markdown: bool = False) -> str:
+    """The Data/Quantity table, one column per person, as the model card shows it."""
+    header = ["Data", *(f"@{s.handle}" for s in stats)]
+    rows = [[label, *(f"{getattr(s, key):,}" for s in stats)] for label, key in _TABLE_ROWS]
+    if markdown:
+        lines = [header, ["---"] * len(header), *rows]
+        return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+    )
+    return "\n".join(fmt(r) for r in [header, *rows])

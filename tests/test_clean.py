@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import TRUMP_CSV, make_post, needs_trump_csv
+
+from huggingtweets.clean import (
+    MIN_CHARS, WARN_CHARS, CleanStats, check_enough, clean_posts, normalise_text, stats_table,
+)
+from huggingtweets.errors import DataError
+from huggingtweets.sources import fetch_posts
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Make America Great Again!MAGAhttps://t.co/abc123", "Make America Great Again!MAGA"),
+    ("Great rally tonight https://t.co/x1 and http://example.com/a?b=c", "Great rally tonight and"),
+    ("Look at this pic.twitter.com/7YfZ9kjB23", "Look at this"),
+    ("once and for all.pic.twitter.com/F73I5gu0Q5", "once and for all."),
+    ("Read the whole story here… https://t.co/abc", "Read the whole story here"),
+    ("Order yours now!  http://shop.example/x … … …", "Order yours now!"),
+    ("Fish &amp; chips &lt;3 &quot;yes&quot; &eacute;", 'Fish & chips <3 "yes" é'),
+    ("double &amp;amp; escaped", "double & escaped"),
+    ("Cafe\u0301 au lait", "Café au lait"),
+    ("line one\n\nline   two\t three", "line one line two three"),
+    ("Kevin 🐦 stole my 🍞!!", "Kevin 🐦 stole my 🍞!!"),
+])
+def test_normalise_text(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+def test_keep_newlines_keeps_single_breaks() -> None:
+    assert normalise_text("one\n\n  two  \nthree", keep_newlines=True) == "one\ntwo\nthree"
+
+
+def test_mentions_can_be_dropped() -> None:
+    text = ".@harbour_len thanks @marjorie, email me@example.com"
+    assert normalise_text(text) == text
+    assert normalise_text(text, keep_mentions=False) == "thanks , email me@example.com"
+
+
+def test_each_drop_is_counted_under_its_reason() -> None:
+    posts = [
+        make_post("RT @ferry: All sailings cancelled today due to weather", 1),
+        make_post("Native repost of something long enough to keep", 2, is_repost=True),
+        make_post('"@fan: you are the best baker on the island!"', 3),  # old-style manual retweet
+        make_post("lol", 4),
+        make_post("@len thanks!", 5),  # under 3 words once the mention is set aside
+        make_post("#KevinWatch https://t.co/x", 6),
+        make_post("The ferry is late again, mark my words.", 7),
+        make_post("The ferry is late again, mark my words.", 8),  # exact duplicate
+        make_post("The ferry is late again,   mark my words. https://t.co/zz", 9),  # same after cleaning
+        make_post("@len the bench is in the car park again.", 10, is_reply=True),
+        make_post("Old Barnaby is bubbling like the harbour in a squall.", 11),
+    ]
+    kept, stats = clean_posts(posts, handle="dot")
+    assert [p.text for p in kept] == [
+        "The ferry is late again, mark my words.",
+        "@len the bench is in the car park again.",
+        "Old Barnaby is bubbling like the harbour in a squall.",
+    ]
+    assert (stats.retweets, stats.short, stats.duplicates, stats.replies, stats.kept) == (3, 3, 2, 0, 3)
+    assert stats.downloaded == 11 == stats.retweets + stats.short + stats.duplicates + stats.replies + stats.kept
+    assert stats.chars == sum(len(p.text) for p in kept)
+
+
+def test_quoting_yourself_is_not_a_retweet() -> None:
+    kept, stats = clean_posts([make_post('"@dot: as I said last year, bake more rye"', handle="dot")], handle="dot")
+    assert stats.retweets == 0 and stats.kept == 1
+
+
+def test_replies_dropped_only_when_asked() -> None:
+    posts = [make_post("@len see you at the quay tomorrow morning", 1),
+             make_post("Reply without a leading mention, but flagged", 2, is_reply=True),
+             make_post("A post of my own about the weather today", 3)]
+    assert clean_posts(posts, handle="dot")[1].kept == 3
+    kept, stats = clean_posts(posts, handle="dot", drop_replies=True)
+    assert stats.replies == 2 and [p.text for p in kept] == ["A post of my own about the weather today"]
+
+
+def test_too_little_text_is_an_error_that_names_the_fix() -> None:
+    with pytest.raises(DataError, match=r"only 3 posts \(5,999 characters\).*Add another handle"):
+        check_enough(CleanStats(handle="dot", downloaded=3, kept=3, chars=MIN_CHARS - 1))
+
+
+def test_thin_text_is_a_warning_and_plenty_is_fine() -> None:
+    warning = check_enough(CleanStats(handle="dot", kept=100, chars=MIN_CHARS))
+    assert warning is not None and "40,000" in warning
+    assert check_enough(CleanStats(handle="dot", kept=900, chars=WARN_CHARS)) is None
+
+
+def test_stats_table_has_a_column_per_person() -> None:
+    table = stats_table([CleanStats("dot", downloaded=616, kept=527), CleanStats("len", downloaded=90, kept=80)],
+                        markdown=True)
+    lines = table.splitlines()
+    assert lines[0] == "| Data | @dot | @len |"
+    assert "| Posts downloaded | 616 | 90 |" in lines
+    assert "| Posts kept | 527 | 80 |" in lines
+
+
+def test_sample_persona_has_the_noise_the_issue_asks_for() -> None:
+    fetched = fetch_posts("sample")
+    kept, stats = clean_posts(fetched.posts, handle=fetched.profile.handle)
+    assert stats.downloaded >= 600
+    assert 0.06 <= stats.retweets / stats.downloaded <= 0.10
+    assert 0.03 <= stats.short / stats.downloaded <= 0.07
+    assert stats.duplicates >= 3
+    assert stats.chars >= 45_000
+    texts = " ".join(p.text for p in fetched.posts)
+    assert "&amp;" in texts and "https://" in texts and "#" in texts and "🍞" in texts
+    assert sum(p.is_reply for p in fetched.posts) >= 20
+    years = {p.created_at.year for p in fetched.posts}
+    assert len(years) >= 2
+
+
+@needs_trump_csv
+def test_real_scraped_csv_comes_out_clean() -> None:
+    fetched = fetch_posts(str(TRUMP_CSV))
+    kept, stats = clean_posts(fetched.posts, handle=fetched.profile.handle)
+    assert stats.downloaded == 13_091
+    assert stats.downloaded == stats.retweets + stats.short + stats.duplicates + stats.replies + stats.kept
+    for post in kept:
+        assert "http" not in post.text and "pic.twitter.com" not in post.text and "&amp;" not in post.text
+        assert not re.match(r'^["“]@\w+', post.text), post.text
+    assert stats.retweets > 3_000  # the file has no native retweets: these are "@user: quotes
+    again, _ = clean_posts(fetched.posts, handle=fetched.profile.handle)
+    assert [p.text for p in again] == [p.text for p in kept]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import make_post
+
+from huggingtweets.dataset import group_into_blocks, pack_blocks, split_and_mix, tokenize_posts
+
+
+def _people(sizes: dict[str, tuple[int, int]]) -> dict:
+    """handle → (posts, chars per post)."""
+    return {h: [make_post(f"{h} post {i} " + "x" * (chars - 12), i, handle=h) for i in range(n)]
+            for h, (n, chars) in sizes.items()}
+
+
+def _train_chars(splits) -> Counter:
+    chars: Counter = Counter()
+    for row in splits.train:
+        chars[row["handle"]] += len(row["text"])
+    return chars
+
+
+def test_every_person_gets_a_validation_share_of_at_least_one() -> None:
+    splits = split_and_mix(_people({"big": (200, 50), "small": (3, 50)}), validation_fraction=0.1, seed=1)
+    val = Counter(r["handle"] for r in splits.validation)
+    assert val == {"big": 20, "small": 1}
+    train_texts = {r["text"] for r in splits.train}
+    assert not train_texts & {r["text"] for r in splits.validation}
+
+
+@pytest.mark.parametrize("sizes", [
+    {"a": (1000, 100), "b": (50, 80)},
+    {"a": (1200, 120), "b": (300, 40), "c": (40, 200)},
+])
+def test_mixing_gives_each_person_about_the_same_characters(sizes) -> None:
+    splits = split_and_mix(_people(sizes), seed=7)
+    chars = _train_chars(splits)
+    biggest = max(chars.values())
+    for handle, n in chars.items():
+        assert n == pytest.approx(biggest, rel=0.05), (handle, chars)
+    assert splits.repeats["a"] == 1.0 and all(r > 1 for h, r in splits.repeats.items() if h != "a")
+
+
+def test_people_are_interleaved_not_in_blocks() -> None:
+    splits = split_and_mix(_people({"a": (300, 60), "b": (300, 60)}), seed=3)
+    first_half = Counter(r["handle"] for r in splits.train[: len(splits.train) // 2])
+    assert 0.35 < first_half["a"] / sum(first_half.values()) < 0.65
+
+
+def test_same_seed_same_split_other_seed_other_split() -> None:
+    people = _people({"a": (100, 60), "b": (20, 60)})
+    assert split_and_mix(people, seed=5) == split_and_mix(people, seed=5)
+    assert split_and_mix(people, seed=5).train != split_and_mix(people, seed=6).train
+
+
+class _SpaceTokenizer:
+    """Word-level stand-in: one id per word, id 0 for the separator."""
+    eos_token = "<|endoftext|>"
+
+    def __call__(self, texts, add_special_tokens=False):
+        ids = [[0 if w == self.eos_token else len(w) for w in t.replace(self.eos_token, self.eos_token + " ").split()]
+               for t in texts]
+        return {"input_ids": ids}
+
+
+def test_each_post_starts_with_the_separator() -> None:
+    out = tokenize_posts({"text": ["one two", "three"]}, _SpaceTokenizer())
+    assert out["input_ids"] == [[0, 3, 3], [0, 5]]
+
+
+def test_blocks_are_full_and_labels_copy_inputs() -> None:
+    out = group_into_blocks({"input_ids": [[0, 1, 2], [0, 3], [0, 4, 5, 6, 7]]}, block_size=4)
+    assert out["input_ids"] == [[0, 1, 2, 0], [3, 0, 4, 5]]  # the ragged tail (6, 7) is dropped
+    assert out["labels"] == out["input_ids"]
+    short = group_into_blocks({"input_ids": [[0, 1], [0]]}, block_size=8)
+    assert short["input_ids"] == [[0, 1, 0]]  # all there is: kept whole
+
+
+def test_pack_blocks_on_a_real_tokenizer(tmp_path, tiny_shape) -> None:
+    from huggingtweets.models import load_base_model
+
+    texts = [f"Kevin stole scone number {i} from the harbour wall" for i in range(200)]
+    _, tokenizer = load_base_model("scratch", texts=texts, folder=tmp_path / "base", shape=tiny_shape)
+    blocks = pack_blocks(texts, tokenizer, block_size=32)
+    assert len(blocks) > 10
+    assert all(len(row) == 32 for row in blocks["input_ids"])
+    assert blocks[0]["input_ids"][0] == tokenizer.eos_token_id
+    decoded = tokenizer.decode(blocks[0]["input_ids"])
+    assert decoded.startswith("<|endoftext|>Kevin stole scone number")
