@@ -1,0 +1,107 @@
+"""Base models: a hub id, a local folder, or a small GPT-2 built from scratch.
+
+`scratch` writes a randomly initialised GPT-2 and a byte-level BPE tokenizer trained
+on the person's own posts to a folder, then loads that folder exactly like any other
+base, so everything after loading is one code path:
+
+    model, tokenizer = load_base_model("gpt2")
+    model, tokenizer = load_base_model("scratch", texts=posts, folder=out / "base")
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ._io import atomic_dir
+from .config import ScratchShape
+from .errors import ModelError
+
+_HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "gpt2", "user/model"; anything else is a path
+EOS = "<|endoftext|>"  # GPT-2's one special token: post separator, BOS, EOS and padding
+
+
+def load_base_model(
+    name: str,
+    *,
+    texts: list[str] | None = None,
+    folder: Path | None = None,
+    shape: ScratchShape = ScratchShape(),
+    seed: int = 42,
+) -> tuple[Any, Any]:
+    """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``."""
+    if name == "scratch":
+        if texts is None or folder is None:
+            raise ValueError("scratch needs the training texts and a folder to build it in")
+        build_scratch_model(texts, folder, shape=shape, seed=seed)
+        name = str(folder)
+    return load_model(name, what="base model")
+
+
+def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
+    """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    is_folder = Path(name).is_dir()
+    if not is_folder and not _HUB_ID.fullmatch(name):
+        raise ModelError(
+            f"no such folder: {name}. Check the path, or use a hub id such as gpt2 "
+            "or --base-model scratch"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        try:
+            model = AutoModelForCausalLM.from_pretrained(name, attn_implementation="sdpa")
+        except ValueError:  # an architecture without SDPA support
+            model = AutoModelForCausalLM.from_pretrained(name)
+    except (OSError, ValueError, KeyError) as e:
+        if is_folder:
+            raise ModelError(
+                f"can't load the {what} in folder {name} ({_first_line(e)}). "
+                "Point at a folder holding config.json, the weights and the tokenizer"
+            ) from e
+        raise ModelError(
+            f"can't load the {what} '{name}' from the Hugging Face Hub ({_first_line(e)}). "
+            "Check the id and your internet connection, or use a local folder or --base-model scratch"
+        ) from e
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    if model.generation_config.pad_token_id is None:
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, seed: int) -> Path:
+    """Write a random-init GPT-2 and a BPE tokenizer trained on ``texts`` to ``folder``."""
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer(add_prefix_space=False)
+    bpe.train_from_iterator(texts, vocab_size=shape.vocab_size, min_frequency=2,
+                            special_tokens=[EOS], show_progress=False)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer,  # the Rust tokenizer inside the training helper
+        bos_token=EOS, eos_token=EOS, unk_token=EOS, pad_token=EOS,
+        model_max_length=shape.n_positions,
+    )
+    eos_id = tokenizer.convert_tokens_to_ids(EOS)
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_positions=shape.n_positions, n_embd=shape.n_embd,
+        n_layer=shape.n_layer, n_head=shape.n_head,
+        bos_token_id=eos_id, eos_token_id=eos_id, pad_token_id=eos_id,
+    )
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(config)
+    with atomic_dir(folder) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+    return folder
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0].rstrip(".") if text else type(error).__name__

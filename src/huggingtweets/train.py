@@ -1,0 +1,152 @@
+"""Training: fine-tune a causal LM on packed blocks with transformers' `Trainer`.
+
+Validation perplexity is measured before training and after every epoch; the best
+epoch is kept. The loop reports through `TrainProgress` events and prints nothing:
+
+    result = train_model(model, tokenizer, train_blocks, eval_blocks,
+                         epochs=4, learning_rate=1.372e-4, batch_size=16,
+                         output_dir=out / "checkpoints", on_event=print)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .events import EventHandler, TrainProgress, ignore
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    metrics: dict[str, Any]  # what goes into metrics.json
+    log_history: list[dict[str, Any]]  # the Trainer's own log, for the loss curve
+
+
+def perplexity(loss: float) -> float:
+    """exp(loss), guarded: a diverged model reports inf rather than crashing."""
+    try:
+        return math.exp(loss)
+    except OverflowError:
+        return float("inf")
+
+
+def choose_device() -> tuple[str, str]:
+    """(device, precision): bf16 on GPUs that have it, fp16 with loss scaling on older ones
+    such as Colab's T4, fp32 on CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if torch.backends.mps.is_available():
+        return "mps", "fp32"
+    return "cpu", "fp32"
+
+
+def train_model(
+    model: Any,
+    tokenizer: Any,
+    train_blocks: Any,
+    eval_blocks: Any,
+    *,
+    epochs: float,
+    learning_rate: float,
+    batch_size: int,
+    output_dir: Path,
+    seed: int = 42,
+    on_event: EventHandler = ignore,
+) -> TrainResult:
+    from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
+
+    device, precision = choose_device()
+    args = TrainingArguments(
+        output_dir=str(output_dir),
+        num_train_epochs=epochs,
+        learning_rate=learning_rate,
+        lr_scheduler_type="cosine",  # the original's schedule, with no warmup
+        warmup_steps=0,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=batch_size,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=1,  # plus the best one, which the Trainer never deletes
+        load_best_model_at_end=True,  # the original overfit after ~4 epochs: keep the best
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        logging_steps=1,  # cheap, and the progress bar and notebook want every loss
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        optim="adamw_torch_fused" if device == "cuda" else "adamw_torch",
+        dataloader_num_workers=0,  # blocks are in memory already
+        dataloader_pin_memory=device == "cuda",
+        report_to="none",  # tracking.py observes; the Trainer does not pick a tracker itself
+        disable_tqdm=True,
+        seed=seed,
+        data_seed=seed,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_blocks,
+        eval_dataset=eval_blocks,
+        processing_class=tokenizer,
+        data_collator=default_data_collator,
+        callbacks=[_progress_callback(on_event)],
+    )
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
+
+    # --- before: how surprised is the base model by this person? ---
+    loss_before = trainer.evaluate()["eval_loss"]
+
+    # --- fine-tune ---
+    started = time.perf_counter()
+    output = trainer.train()
+    wall = time.perf_counter() - started
+
+    # --- after: the best epoch, which load_best_model_at_end put back in place ---
+    loss_after = trainer.evaluate()["eval_loss"]
+    block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
+    tokens_seen = output.global_step * batch_size * block_size
+    return TrainResult(
+        metrics={
+            "perplexity_before": perplexity(loss_before),
+            "perplexity_after": perplexity(loss_after),
+            "eval_loss_before": loss_before,
+            "eval_loss_after": loss_after,
+            "train_loss": output.training_loss,
+            "epochs": epochs,
+            "steps": output.global_step,
+            "tokens_seen": tokens_seen,
+            "tokens_per_second": tokens_seen / wall if wall > 0 else 0.0,
+            "train_seconds": wall,
+            "device": device,
+            "precision": precision,
+            "batch_size": batch_size,
+            "block_size": block_size,
+            "learning_rate": learning_rate,
+            "best_epoch": _best_epoch(trainer.state.log_history),
+        },
+        log_history=list(trainer.state.log_history),
+    )
+
+
+def _best_epoch(log_history: list[dict[str, Any]]) -> float | None:
+    evals = [(row["eval_loss"], row["epoch"]) for row in log_history if "eval_loss" in row]
+    return min(evals)[1] if evals else None
+
+
+def _progress_callback(on_event: EventHandler) -> Any:
+    """A `TrainerCallback` that turns the Trainer's logs into `TrainProgress` events."""
+    from transformers import TrainerCallback
+
+    class ProgressCallback(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+                   **kwargs: Any) -> None:
+            metrics = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float))}
+            if "eval_loss" in metrics:
+                metrics["perplexity"] = perplexity(metrics["eval_loss"])
+            on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), metrics))
+
+    return ProgressCallback()
