@@ -1,0 +1,127 @@
+"""The model card: the README.md of the exported model, rendered from the template shipped
+in the package with real values only:
+
+    text = render_card(CardFacts(profiles=[...], stats=[...], ...))
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from string import Template
+from typing import Any
+
+from .clean import CleanStats, stats_table
+from .post import Profile
+
+WIDGET_PROMPT = "My dream is"  # the original's widget prompt on every bot's hub page
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    profiles: list[Profile]
+    stats: list[CleanStats]
+    base_model: str  # as the user named it: "gpt2", a folder, or "scratch"
+    metrics: dict[str, Any]
+    samples: list[str]
+    model_ref: str  # what `pipeline(model=...)` should be given: a hub id or a folder name
+    first_post: datetime | None = None
+    last_post: datetime | None = None
+    seed: int = 42
+
+
+def render_card(facts: CardFacts) -> str:
+    template = Template(resources.files("huggingtweets").joinpath("templates/model_card.md").read_text("utf-8"))
+    several = len(facts.profiles) > 1
+    handles = [p.handle for p in facts.profiles]
+    who_short = _join([f"@{h}" for h in handles])
+    who_long = _join([f"{p.display_name} (@{p.handle})" for p in facts.profiles])
+    m = facts.metrics
+    values = {
+        "front_matter": _front_matter(facts.profiles),
+        "avatars": _avatars(facts.profiles),
+        "bot_kind": "AI CYBORG" if several else "AI BOT",
+        "display_names": html.escape(" & ".join(p.display_name for p in facts.profiles)),
+        "handle_names": html.escape(" ".join(f"@{h} bot" if not several else f"@{h}" for h in handles)),
+        "who_short": who_short,
+        "who_long": who_long,
+        "sources": ", ".join(sorted({_source_name(p.source) for p in facts.profiles})),
+        "base_name": _base_name(facts.base_model),
+        "base_desc": _base_desc(facts.base_model),
+        "post_count": f"{sum(s.kept for s in facts.stats):,}",
+        "date_range": _date_range(facts.first_post, facts.last_post),
+        "table": stats_table(facts.stats, markdown=True),
+        "epochs": _num(m["epochs"]),
+        "learning_rate": f"{m['learning_rate']:g}",
+        "steps": f"{m['steps']:,}",
+        "batch_size": m["batch_size"],
+        "block_size": m["block_size"],
+        "tokens_seen": f"{m['tokens_seen']:,}",
+        "device": m["device"].upper() if m["device"] != "cpu" else "a CPU",
+        "precision": m["precision"],
+        "seed": facts.seed,
+        "perplexity_before": _num(m["perplexity_before"]),
+        "perplexity_after": _num(m["perplexity_after"]),
+        "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
+        "model_ref": facts.model_ref,
+    }
+    return template.substitute(values)
+
+
+def _front_matter(profiles: list[Profile]) -> str:
+    lines = ["language: en"]
+    avatar = next((p.avatar_url for p in profiles if p.avatar_url and p.avatar_url.startswith("http")), None)
+    if avatar:
+        lines.append(f"thumbnail: {avatar}")
+    lines += ["tags:", "- huggingtweets", "widget:", f'- text: "{WIDGET_PROMPT}"']
+    return "\n".join(lines)
+
+
+def _avatars(profiles: list[Profile]) -> str:
+    cells = [
+        f'    <img src="{html.escape(p.avatar_url)}" alt="{html.escape(p.display_name)}" '
+        'style="width: 92px; height: 92px; border-radius: 50%; margin: 0 4px;">'
+        for p in profiles
+        if p.avatar_url and p.avatar_url.startswith("http")
+    ]
+    return "\n".join(cells) if cells else "    <div style=\"font-size: 48px;\">🤖</div>"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _source_name(source: str) -> str:
+    return {"sample": "the demo persona shipped with huggingtweets", "file": "a file export",
+            "archive": "an X archive", "mastodon": "Mastodon", "bluesky": "Bluesky",
+            "x": "X"}.get(source, source)
+
+
+def _base_name(base: str) -> str:
+    return "a small GPT-2 trained from scratch" if base == "scratch" else base
+
+
+def _base_desc(base: str) -> str:
+    if base == "scratch":
+        return ("a small GPT-2-architecture model with random initial weights and a byte-level "
+                "BPE tokenizer trained on the same posts (no pre-trained weights)")
+    if "/" in base or base.startswith("."):
+        return f"the model in `{base}`"
+    return f"a pre-trained [{base}](https://huggingface.co/{base})"
+
+
+def _date_range(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "dates unknown"
+    return f"{first:%B %-d, %Y} and {last:%B %-d, %Y}"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.1f}" if value < 1e6 else "over a million"
+
+
+def _quote(text: str) -> str:
+    # Markdown-safe: the samples are model output and may hold anything.
+    return "“" + text.replace("\n", " ").replace("|", "\\|").replace("<", "&lt;") + "”"

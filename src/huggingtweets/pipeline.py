@@ -1,0 +1,163 @@
+"""The whole pipeline for both front doors: sources → clean → dataset → train → generate → card → export.
+
+Each stage is its own module; this one only strings them together, writes what each
+produces to the bot's folder, and reports progress as events:
+
+    bot = make_bot(BotConfig(sources=("sample",), base_model="scratch"), on_event=print)
+    bot.zip_path   # bots/gullhaven_dot/gullhaven_dot.zip
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ._io import write_json, write_jsonl
+from .card import CardFacts, render_card
+from .clean import CleanStats, check_enough, clean_posts, stats_table
+from .config import BotConfig, bot_name
+from .dataset import Splits, pack_blocks, split_and_mix
+from .errors import DataError
+from .events import EventHandler, Notice, StageFinished, StageStarted, ignore
+from .export import export_model
+from .generate import sample_posts
+from .models import load_base_model
+from .post import Post, Profile
+from .sources import fetch_posts
+from .train import train_model
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """What `prepare_data` leaves: the cleaned, split posts and who wrote them."""
+
+    out_dir: Path
+    name: str
+    profiles: list[Profile]
+    stats: list[CleanStats]
+    kept: dict[str, list[Post]]
+    splits: Splits
+
+
+@dataclass(frozen=True)
+class Bot:
+    """A finished bot and where its files are."""
+
+    out_dir: Path
+    model_dir: Path
+    zip_path: Path
+    stats: list[CleanStats]
+    samples: list[str]
+    metrics: dict[str, Any]
+
+
+def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
+    """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
+    fetched = []
+    for spec in config.sources:
+        on_event(StageStarted("fetch", f"Reading posts from {spec}"))
+        result = fetch_posts(spec, text_column=config.text_column)
+        fetched.append(result)
+        on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}"))
+
+    handles = [f.profile.handle for f in fetched]
+    if len(set(handles)) < len(handles):
+        raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
+    config = config.with_out_dir(handles)
+    out = Path(config.out_dir)  # type: ignore[arg-type]
+
+    on_event(StageStarted("clean", "Cleaning posts"))
+    stats, kept = [], {}
+    for f in fetched:
+        handle = f.profile.handle
+        write_jsonl(out / "raw" / f"{f.profile.source}-{handle}.jsonl", (p.to_dict() for p in f.posts))
+        posts, person_stats = clean_posts(
+            f.posts, handle=handle, keep_newlines=config.keep_newlines,
+            drop_replies=config.drop_replies, keep_mentions=config.keep_mentions,
+        )
+        warning = check_enough(person_stats)
+        if warning:
+            on_event(Notice(warning))
+        stats.append(person_stats)
+        kept[handle] = posts
+    write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
+    on_event(StageFinished("clean", stats_table(stats), {"stats": [s.to_dict() for s in stats]}))
+
+    on_event(StageStarted("dataset", "Splitting and mixing"))
+    splits = split_and_mix(kept, validation_fraction=config.validation_fraction, seed=config.seed)
+    write_jsonl(out / "data" / "train.jsonl", splits.train)
+    write_jsonl(out / "data" / "validation.jsonl", splits.validation)
+    on_event(StageFinished(
+        "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
+        {"repeats": splits.repeats, "seed": splits.seed},
+    ))
+    return PreparedData(out, bot_name(handles), [f.profile for f in fetched], stats, kept, splits)
+
+
+def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
+    """Run every stage and return the finished bot."""
+    started = time.perf_counter()
+    data = prepare_data(config, on_event)
+    out = data.out_dir
+
+    on_event(StageStarted("base", f"Loading base model {config.base_model}"))
+    model, tokenizer = load_base_model(
+        config.base_model, texts=data.splits.train_texts + data.splits.validation_texts,
+        folder=out / "base", shape=config.scratch, seed=config.seed,
+    )
+    block_size = min(config.block_size, model.config.max_position_embeddings)
+    train_blocks = pack_blocks(data.splits.train_texts, tokenizer, block_size=block_size)
+    eval_blocks = pack_blocks(data.splits.validation_texts, tokenizer, block_size=block_size)
+    on_event(StageFinished("base", f"{model.num_parameters():,} parameters; "
+                                   f"{len(train_blocks):,} training blocks of {block_size} tokens"))
+
+    on_event(StageStarted("train", f"Training for {config.train_epochs:g} epochs"))
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
+    result = train_model(
+        model, tokenizer, train_blocks, eval_blocks,
+        epochs=config.train_epochs, learning_rate=config.train_learning_rate,
+        batch_size=config.batch_size, output_dir=out / "checkpoints", seed=config.seed,
+        on_event=on_event,
+    )
+    m = result.metrics
+    on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
+                                    f"{m['perplexity_after']:.1f}", m))
+
+    on_event(StageStarted("generate", f"Writing {config.num_samples} posts"))
+    samples = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed)
+    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s} for s in samples))
+    on_event(StageFinished("generate", "\n".join(samples), {"samples": samples}))
+
+    on_event(StageStarted("export", "Writing the model folder, card and zip"))
+    dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
+    card = render_card(CardFacts(
+        profiles=data.profiles, stats=data.stats, base_model=config.base_model,
+        metrics=m, samples=samples, model_ref=data.name,
+        first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
+    ))
+    model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name)
+    metrics = {**m, "base_model": config.base_model, "seed": config.seed,
+               "wall_seconds": time.perf_counter() - started,
+               "config": _plain(asdict(config))}
+    write_json(out / "metrics.json", metrics)
+    # The model folder holds the result; checkpoints (weights + optimizer, 3× the model)
+    # and the random-init scratch base only matter while training.
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    shutil.rmtree(out / "base", ignore_errors=True)
+    on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}",
+                           {"model_dir": str(model_dir), "zip_path": str(zip_path)}))
+    return Bot(out, model_dir, zip_path, data.stats, samples, metrics)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a config dict (paths and tuples become strings and lists)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from huggingtweets.card import CardFacts, render_card
+from huggingtweets.clean import CleanStats
+from huggingtweets.post import Profile
+
+METRICS = {"epochs": 4.0, "learning_rate": 1.372e-4, "steps": 120, "batch_size": 16, "block_size": 128,
+           "tokens_seen": 245_760, "device": "cuda", "precision": "bf16",
+           "perplexity_before": 812.4, "perplexity_after": 41.2}
+
+
+def _facts(n_people: int = 1, base: str = "gpt2") -> CardFacts:
+    people = [("gullhaven_dot", "Dot Pemberton"), ("harbourmaster_len", "Len"), ("marjorie_knits", "Marjorie")]
+    return CardFacts(
+        profiles=[Profile(h, d, "sample", avatar_url=f"https://img.example/{h}.png") for h, d in people[:n_people]],
+        stats=[CleanStats(h, downloaded=616, retweets=50, short=32, duplicates=7, kept=527, chars=64_871)
+               for h, _ in people[:n_people]],
+        base_model=base, metrics=METRICS, samples=[f"Sample <b>{i}</b> | piped" for i in range(10)],
+        model_ref="huggingtweets/gullhaven_dot",
+        first_post=datetime(2024, 1, 9, tzinfo=timezone.utc), last_post=datetime(2025, 12, 29, tzinfo=timezone.utc),
+    )
+
+
+def test_card_has_the_sections_and_real_values() -> None:
+    card = render_card(_facts())
+    for heading in ("## How does it work?", "## Training data", "## Training procedure", "## How to use",
+                    "## Limitations and bias"):
+        assert heading in card
+    assert "$" not in card  # no template placeholder survived
+    assert "pipeline('text-generation',\n                     model='huggingtweets/gullhaven_dot')" in card
+    assert "| Validation perplexity before fine-tuning | 812.4 |" in card
+    assert "| Validation perplexity after fine-tuning | 41.2 |" in card
+    assert "January 9, 2024 and December 29, 2025" in card
+    assert "[gpt2](https://huggingface.co/gpt2)" in card
+    assert "AI-generated" in card
+    assert "@gullhaven_dot bot" in card and "AI BOT" in card
+
+
+def test_only_five_samples_and_they_cannot_break_markdown() -> None:
+    card = render_card(_facts())
+    assert "4. “Sample &lt;b>3&lt;/b> \\| piped”" in card
+    assert "6. “Sample" not in card
+
+
+def test_several_people_make_a_cyborg_with_a_column_each() -> None:
+    card = render_card(_facts(3))
+    assert "AI CYBORG" in card
+    assert "| Data | @gullhaven_dot | @harbourmaster_len | @marjorie_knits |" in card
+    assert "@gullhaven_dot, @harbourmaster_len and @marjorie_knits" in card
+
+
+def test_front_matter_loads_as_a_hub_model_card(tmp_path) -> None:
+    from huggingface_hub import ModelCard
+
+    path = tmp_path / "README.md"
+    path.write_text(render_card(_facts()), encoding="utf-8")
+    card = ModelCard.load(path)
+    assert card.data.language == "en"
+    assert card.data.tags == ["huggingtweets"]
+    assert card.data.widget == [{"text": "My dream is"}]
+    assert card.data.thumbnail == "https://img.example/gullhaven_dot.png"
+
+
+def test_scratch_card_says_there_were_no_pretrained_weights() -> None:
+    card = render_card(_facts(base="scratch"))
+    assert "random initial weights" in card and "huggingface.co/scratch" not in card
