@@ -1,0 +1,195 @@
+"""The `huggingtweets` command: a thin map from sub-commands to the library.
+
+    huggingtweets demo
+    huggingtweets train tweets.csv --base-model gpt2 --epochs 4
+    huggingtweets generate bots/gullhaven_dot/model --prompt "My dream is" -n 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .errors import HuggingTweetsError
+
+DEMO_SOURCE = "sample"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one `Error:` line naming the fix (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Error: {message}. Run `{self.prog} --help` to see the options.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
+    parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                     metavar="{demo,train,generate}")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
+        p.add_argument("--epochs", type=float, help="passes over the posts (default: 4, or 20 from scratch)")
+        p.add_argument("--seed", type=int, default=42, help="seed for splitting, training and sampling")
+        p.add_argument("-n", "--num-samples", type=int, default=10, help="posts to generate at the end")
+        p.add_argument("--prompt", default="", help="text every generated post starts with")
+        p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
+    demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
+    common(demo)
+
+    train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
+    train.add_argument("sources", nargs="+", metavar="SOURCE", help="a CSV/JSON/JSONL/TXT file or `sample` (up to 3)")
+    train.add_argument("--base-model", default="gpt2", help="hub id, local folder, or `scratch` (default: gpt2)")
+    train.add_argument("--learning-rate", type=float, help="default: 1.372e-4, or 2e-3 from scratch")
+    train.add_argument("--batch-size", type=int, default=16, help="blocks per step (default: 16)")
+    train.add_argument("--block-size", type=int, default=128, help="tokens per block (default: 128)")
+    train.add_argument("--text-column", help="the column holding the posts, if it isn't found by name")
+    train.add_argument("--drop-replies", action="store_true", help="leave replies out of the training data")
+    train.add_argument("--keep-newlines", action="store_true", help="keep line breaks inside posts")
+    train.add_argument("--mentions", choices=("keep", "drop"), default="keep", help="keep or drop @mentions")
+    common(train)
+
+    generate = commands.add_parser("generate", help="write new posts with a trained model")
+    generate.add_argument("model", metavar="MODEL_DIR", help="a model folder (or hub id)")
+    generate.add_argument("--prompt", default="", help="text every post starts with")
+    generate.add_argument("-n", "--num-samples", type=int, default=10, help="how many posts (default: 10)")
+    generate.add_argument("--seed", type=int, help="make the samples reproducible")
+    generate.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.debug:
+        _quiet_libraries()
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        return _train(args)
+    except HuggingTweetsError as e:
+        if args.debug:
+            raise
+        message = str(e).rstrip(".")
+        print(f"Error: {message}.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Error: interrupted. Run the same command again to start over.", file=sys.stderr)
+        return 130
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .config import BotConfig
+    from .pipeline import make_bot
+
+    is_demo = args.command == "demo"
+    config = BotConfig(
+        sources=(DEMO_SOURCE,) if is_demo else tuple(args.sources),
+        out_dir=args.out,
+        base_model="scratch" if is_demo else args.base_model,
+        epochs=args.epochs,
+        learning_rate=None if is_demo else args.learning_rate,
+        seed=args.seed,
+        num_samples=args.num_samples,
+        prompt=args.prompt,
+        **({} if is_demo else {
+            "batch_size": args.batch_size,
+            "block_size": args.block_size,
+            "text_column": args.text_column,
+            "drop_replies": args.drop_replies,
+            "keep_newlines": args.keep_newlines,
+            "keep_mentions": args.mentions == "keep",
+        }),
+    )
+    view = _TerminalView()
+    try:
+        bot = make_bot(config, on_event=view)
+    finally:
+        view.close()
+    print(f"\nThe bot is in {bot.out_dir}: model/ (with its model card), {bot.zip_path.name}, "
+          "samples.jsonl, metrics.json.")
+    print(f"Write more posts: huggingtweets generate {bot.model_dir} --prompt \"My dream is\"")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .config import BotConfig
+    from .generate import sample_posts
+    from .models import load_model
+
+    BotConfig(sources=(args.model,), num_samples=args.num_samples)  # validates -n the same way
+    model, tokenizer = load_model(args.model)
+    for i, text in enumerate(sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples,
+                                          seed=args.seed), 1):
+        print(f"{i:2}. {text}")
+    return 0
+
+
+class _TerminalView:
+    """Draws the pipeline's events: stage lines, the stats table, a training bar, the samples."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, event: Any) -> None:
+        from .events import Notice, StageFinished, StageStarted, TrainProgress
+
+        if isinstance(event, TrainProgress):
+            self._progress(event)
+        elif isinstance(event, StageStarted):
+            print(f"• {event.message}", flush=True)
+        elif isinstance(event, Notice):
+            print(f"Warning: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, StageFinished):
+            self.close()
+            if event.stage == "generate":
+                print("\n".join(f"{i:4}. {s}" for i, s in enumerate(event.details["samples"], 1)))
+            elif "\n" in event.message:  # a table
+                print(f"\n{event.message}\n", flush=True)
+            else:
+                print(f"  {event.message}", flush=True)
+
+    def _progress(self, event: Any) -> None:
+        from tqdm.auto import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=event.total_steps, unit="step", desc="  training", leave=False,
+                            file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(event.step - self.bar.n)
+        shown = {k: f"{event.metrics[k]:.3f}" for k in ("loss",) if k in event.metrics}
+        if "perplexity" in event.metrics:
+            self.ppl = f"{event.metrics['perplexity']:.1f}"
+        if getattr(self, "ppl", None):
+            shown["val ppl"] = self.ppl
+        if shown:
+            self.bar.set_postfix(shown, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _quiet_libraries() -> None:
+    """The libraries' own logs and bars would bury our output; --debug brings them back."""
+    import os
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore")
+    import datasets
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The real `huggingtweets` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    return subprocess.run([sys.executable, "-m", "huggingtweets.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "bot"
+    # one epoch: the real demo command and model, shortened to keep the suite fast
+    return run_cli("demo", "--out", str(out), "--epochs", "1", "-n", "3"), out
+
+
+def test_demo_prints_the_table_and_the_posts(demo_run) -> None:
+    result, out = demo_run
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    for label, value in (("Posts downloaded", "616"), ("Retweets", "50"), ("Short posts", "32")):
+        assert any(line.startswith(label) and line.endswith(value) for line in lines), label
+    assert any(line.startswith("Posts kept") for line in lines)
+    numbered = [line for line in lines if line.strip()[:3] in ("1. ", "2. ", "3. ")]
+    assert len(numbered) == 3
+    assert "validation perplexity" in result.stdout
+
+
+def test_demo_writes_a_zip_that_transformers_loads(demo_run, tmp_path) -> None:
+    result, out = demo_run
+    assert result.returncode == 0, result.stderr
+    zip_path = out / "gullhaven_dot.zip"
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        zf.extractall(tmp_path)
+    assert {"gullhaven_dot/model.safetensors", "gullhaven_dot/config.json", "gullhaven_dot/tokenizer.json",
+            "gullhaven_dot/generation_config.json", "gullhaven_dot/README.md"} <= names
+    from transformers import pipeline
+
+    texts = pipeline("text-generation", model=str(tmp_path / "gullhaven_dot"))("My dream is", num_return_sequences=5)
+    assert len(texts) == 5 and all(t["generated_text"].startswith("My dream is") for t in texts)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["base_model"] == "scratch"
+
+
+def test_generate_from_the_demo_model(demo_run) -> None:
+    _, out = demo_run
+    result = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 and all(line.split(". ", 1)[1].startswith("Kevin") for line in lines)
+    again = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--seed", "1")
+    assert again.stdout == result.stdout
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["train", "missing.csv"], 1, "Error: no such file: missing.csv. Check the path"),
+    (["train", "sample", "--epochs", "0"], 1, "Error: --epochs must be more than 0"),
+    (["train", "sample", "--epochs", "many"], 2, "Error: argument --epochs: invalid float value: 'many'"),
+    (["train", "sample", "--mentions", "maybe"], 2, "Error: argument --mentions: invalid choice"),
+    (["generate", "no/such/model/dir"], 1, "Error: no such folder: no/such/model/dir"),
+    (["train", "@dot@mastodon.social"], 1, "Error: '@dot@mastodon.social' looks like a Mastodon account"),
+    (["fly"], 2, "Error: argument {demo,train,generate}: invalid choice: 'fly'"),
+])
+def test_user_mistakes_get_one_error_line(tmp_path, args, code, message) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == code
+    assert result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_too_little_data_names_the_fix(tmp_path) -> None:
+    (tmp_path / "few.txt").write_text("\n".join(f"post number {i} about the harbour" for i in range(20)))
+    result = run_cli("train", "few.txt", "--base-model", "scratch", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Error: only 20 posts" in result.stderr and "Add another handle" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path) -> None:
+    result = run_cli("train", "missing.csv", "--debug", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" in result.stderr
