@@ -159,7 +159,7 @@ class _TerminalView:
         from tqdm.auto import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=event.total_steps, unit="step", desc="  training", leave=False,
+            self.bar = tqdm(total=event.total_steps, unit="step", desc="  training", leave=False, disable=None,
                             file=sys.stderr, dynamic_ncols=True)
         self.bar.update(event.step - self.bar.n)
         shown = {k: f"{event.metrics[k]:.3f}" for k in ("loss",) if k in event.metrics}
