@@ -66,3 +66,11 @@ def test_front_matter_loads_as_a_hub_model_card(tmp_path) -> None:
 def test_scratch_card_says_there_were_no_pretrained_weights() -> None:
     card = render_card(_facts(base="scratch"))
     assert "random initial weights" in card and "huggingface.co/scratch" not in card
+    assert "fine-tune" not in card and "trained on @gullhaven_dot's posts for 4 epochs" in card
+
+
+def test_how_to_use_explains_a_local_folder() -> None:
+    facts = _facts()
+    local = render_card(CardFacts(**{**facts.__dict__, "model_ref": "gullhaven_dot"}))
+    assert "`gullhaven_dot` is the folder inside `gullhaven_dot.zip`" in local
+    assert "https://huggingface.co/huggingtweets/gullhaven_dot" in render_card(facts)

@@ -53,7 +53,9 @@ def render_card(facts: CardFacts) -> str:
         "post_count": f"{sum(s.kept for s in facts.stats):,}",
         "date_range": _date_range(facts.first_post, facts.last_post),
         "table": stats_table(facts.stats, markdown=True),
-        "epochs": _num(m["epochs"]),
+        "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
+        "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",
+        "epochs": f"{m['epochs']:g}",
         "learning_rate": f"{m['learning_rate']:g}",
         "steps": f"{m['steps']:,}",
         "batch_size": m["batch_size"],
@@ -66,6 +68,7 @@ def render_card(facts: CardFacts) -> str:
         "perplexity_after": _num(m["perplexity_after"]),
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,
+        "model_note": _model_note(facts.model_ref),
     }
     return template.substitute(values)
 
@@ -87,6 +90,13 @@ def _avatars(profiles: list[Profile]) -> str:
         if p.avatar_url and p.avatar_url.startswith("http")
     ]
     return "\n".join(cells) if cells else "    <div style=\"font-size: 48px;\">🤖</div>"
+
+
+def _model_note(model_ref: str) -> str:
+    if "/" in model_ref:  # a hub repo id
+        return f"The model is at [{model_ref}](https://huggingface.co/{model_ref}) on the Hugging Face Hub."
+    return (f"`{model_ref}` is the folder inside `{model_ref}.zip`: unzip it and run this beside it, "
+            "or use the repo id once the model is pushed to the Hugging Face Hub.")
 
 
 def _join(items: list[str]) -> str:
