@@ -72,7 +72,7 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     (["train", "sample", "--mentions", "maybe"], 2, "Error: argument --mentions: invalid choice"),
     (["generate", "no/such/model/dir"], 1, "Error: no such folder: no/such/model/dir"),
     (["train", "@dot@mastodon.social"], 1, "Error: '@dot@mastodon.social' looks like a Mastodon account"),
-    (["fly"], 2, "Error: argument {demo,train,generate}: invalid choice: 'fly'"),
+    (["fly"], 2, "Error: argument {demo,train,data,generate}: invalid choice: 'fly'"),
 ])
 def test_user_mistakes_get_one_error_line(tmp_path, args, code, message) -> None:
     result = run_cli(*args, cwd=tmp_path)
@@ -92,3 +92,19 @@ def test_too_little_data_names_the_fix(tmp_path) -> None:
 def test_debug_shows_the_traceback(tmp_path) -> None:
     result = run_cli("train", "missing.csv", "--debug", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_data_command_cleans_without_training(tmp_path) -> None:
+    (tmp_path / "dot.jsonl").write_text("\n".join(
+        f'{{"text": "Post number {i}: the ferry is late and Kevin is on the roof again, crew. {"x" * 40}"}}'
+        for i in range(200)) + '\n{"text": "RT @ferry: cancelled"}\n')
+    result = run_cli("data", "dot.jsonl", "--out", "out", "--seed", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Posts downloaded" in result.stdout and "Retweets" in result.stdout
+    data = tmp_path / "out" / "data"
+    stats = json.loads((data / "stats.json").read_text())
+    assert stats == {"handles": [{"handle": "dot", "downloaded": 201, "retweets": 1, "short": 0,
+                                  "duplicates": 0, "replies": 0, "kept": 200, "chars": stats["handles"][0]["chars"]}]}
+    assert json.loads((data / "split.json").read_text())["seed"] == 3
+    assert len((data / "validation.jsonl").read_text().splitlines()) == 20
+    assert not (tmp_path / "out" / "model").exists()

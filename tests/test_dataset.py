@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import make_post
+from conftest import TRUMP_CSV, make_post, needs_trump_csv
 
 from huggingtweets.dataset import group_into_blocks, pack_blocks, split_and_mix, tokenize_posts
 
@@ -88,3 +88,18 @@ def test_pack_blocks_on_a_real_tokenizer(tmp_path, tiny_shape) -> None:
     assert blocks[0]["input_ids"][0] == tokenizer.eos_token_id
     decoded = tokenizer.decode(blocks[0]["input_ids"])
     assert decoded.startswith("<|endoftext|>Kevin stole scone number")
+
+
+@needs_trump_csv
+def test_real_csv_gives_identical_files_for_the_same_seed(tmp_path) -> None:
+    from huggingtweets.config import BotConfig
+    from huggingtweets.pipeline import prepare_data
+
+    runs = []
+    for name in ("a", "b"):
+        prepare_data(BotConfig(sources=(str(TRUMP_CSV),), out_dir=tmp_path / name, seed=11))
+        runs.append({f: (tmp_path / name / "data" / f).read_bytes()
+                     for f in ("stats.json", "train.jsonl", "validation.jsonl", "split.json")})
+    assert runs[0] == runs[1]
+    validation = runs[0]["validation.jsonl"].decode().splitlines()
+    assert len(validation) == round(8_911 * 0.1)

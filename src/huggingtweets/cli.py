@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                     metavar="{demo,train,generate}")
+                                     metavar="{demo,train,data,generate}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
@@ -44,16 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
     common(demo)
 
+    def data_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("sources", nargs="+", metavar="SOURCE", help="a CSV/JSON/JSONL/TXT file or `sample` (up to 3)")
+        p.add_argument("--text-column", help="the column holding the posts, if it isn't found by name")
+        p.add_argument("--drop-replies", action="store_true", help="leave replies out of the training data")
+        p.add_argument("--keep-newlines", action="store_true", help="keep line breaks inside posts")
+        p.add_argument("--mentions", choices=("keep", "drop"), default="keep", help="keep or drop @mentions")
+
+    data = commands.add_parser("data", help="fetch and clean only: print the stats table, write data/")
+    data_options(data)
+    data.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
+    data.add_argument("--seed", type=int, default=42, help="seed for the split and the mixing")
+    data.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
     train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
-    train.add_argument("sources", nargs="+", metavar="SOURCE", help="a CSV/JSON/JSONL/TXT file or `sample` (up to 3)")
+    data_options(train)
     train.add_argument("--base-model", default="gpt2", help="hub id, local folder, or `scratch` (default: gpt2)")
     train.add_argument("--learning-rate", type=float, help="default: 1.372e-4, or 2e-3 from scratch")
     train.add_argument("--batch-size", type=int, default=16, help="blocks per step (default: 16)")
     train.add_argument("--block-size", type=int, default=128, help="tokens per block (default: 128)")
-    train.add_argument("--text-column", help="the column holding the posts, if it isn't found by name")
-    train.add_argument("--drop-replies", action="store_true", help="leave replies out of the training data")
-    train.add_argument("--keep-newlines", action="store_true", help="keep line breaks inside posts")
-    train.add_argument("--mentions", choices=("keep", "drop"), default="keep", help="keep or drop @mentions")
     common(train)
 
     generate = commands.add_parser("generate", help="write new posts with a trained model")
@@ -72,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "data":
+            return _data(args)
         return _train(args)
     except HuggingTweetsError as e:
         if args.debug:
@@ -85,37 +96,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .config import BotConfig
     from .pipeline import make_bot
 
-    is_demo = args.command == "demo"
-    config = BotConfig(
-        sources=(DEMO_SOURCE,) if is_demo else tuple(args.sources),
-        out_dir=args.out,
-        base_model="scratch" if is_demo else args.base_model,
-        epochs=args.epochs,
-        learning_rate=None if is_demo else args.learning_rate,
-        seed=args.seed,
-        num_samples=args.num_samples,
-        prompt=args.prompt,
-        **({} if is_demo else {
-            "batch_size": args.batch_size,
-            "block_size": args.block_size,
-            "text_column": args.text_column,
-            "drop_replies": args.drop_replies,
-            "keep_newlines": args.keep_newlines,
-            "keep_mentions": args.mentions == "keep",
-        }),
-    )
     view = _TerminalView()
     try:
-        bot = make_bot(config, on_event=view)
+        bot = make_bot(_config(args), on_event=view)
     finally:
         view.close()
     print(f"\nThe bot is in {bot.out_dir}: model/ (with its model card), {bot.zip_path.name}, "
           "samples.jsonl, metrics.json.")
     print(f"Write more posts: huggingtweets generate {bot.model_dir} --prompt \"My dream is\"")
     return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .pipeline import prepare_data
+
+    data = prepare_data(_config(args), on_event=_TerminalView())
+    print(f"Cleaned posts, splits and stats are in {data.out_dir / 'data'}.")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> Any:
+    """The `BotConfig` for demo, train and data, from whichever of its flags the command has."""
+    from .config import BotConfig
+
+    fields = {name: getattr(args, name) for name in _CONFIG_FLAGS if hasattr(args, name)}
+    if hasattr(args, "mentions"):
+        fields["keep_mentions"] = args.mentions == "keep"
+    if args.command == "demo":
+        fields.update(sources=(DEMO_SOURCE,), base_model="scratch")
+    else:
+        fields["sources"] = tuple(args.sources)
+    return BotConfig(out_dir=args.out, seed=args.seed, **fields)
+
+
+# flags whose names are the names of `BotConfig` fields
+_CONFIG_FLAGS = ("base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
+                 "prompt", "text_column", "drop_replies", "keep_newlines")
 
 
 def _generate(args: argparse.Namespace) -> int:

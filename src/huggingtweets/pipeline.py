@@ -90,6 +90,10 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     splits = split_and_mix(kept, validation_fraction=config.validation_fraction, seed=config.seed)
     write_jsonl(out / "data" / "train.jsonl", splits.train)
     write_jsonl(out / "data" / "validation.jsonl", splits.validation)
+    write_json(out / "data" / "split.json", {
+        "seed": splits.seed, "validation_fraction": config.validation_fraction,
+        "repeats": splits.repeats, "train_posts": len(splits.train), "validation_posts": len(splits.validation),
+    })
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
         {"repeats": splits.repeats, "seed": splits.seed},
