@@ -37,3 +37,29 @@ def make_post(text: str, n: int = 0, handle: str = "dot", **kw) -> Post:
 @pytest.fixture
 def tiny_shape() -> ScratchShape:
     return TINY
+
+
+PLANTED = "Kevin stole a whole sausage roll out of Mrs Abernathy's hand in broad daylight"
+VARIED = [f"Tide report {i}: {w} at {i % 12 + 1} o'clock and the {x} is late again."
+          for i, (w, x) in enumerate([("fog", "ferry"), ("rain", "bus"), ("sun", "post"), ("wind", "boat")] * 40)]
+
+
+@pytest.fixture(scope="session")
+def memorised(tmp_path_factory):
+    """A tiny model trained until it writes PLANTED back often: (model, tokenizer, result, events)."""
+    from huggingtweets.dataset import pack_blocks
+    from huggingtweets.models import load_base_model
+    from huggingtweets.train import train_model
+
+    texts = [PLANTED] * 100 + VARIED  # ~2 posts in 5: it parrots often, not always
+    work = tmp_path_factory.mktemp("memorised")
+    model, tokenizer = load_base_model("scratch", texts=texts, folder=work / "base", shape=TINY)
+    import random
+
+    random.Random(0).shuffle(texts)
+    train = pack_blocks(texts, tokenizer, block_size=64)
+    evals = pack_blocks(texts[:40], tokenizer, block_size=64)
+    events: list = []
+    result = train_model(model, tokenizer, train, evals, epochs=12, learning_rate=5e-3, batch_size=8,
+                         output_dir=work / "checkpoints", on_event=events.append)
+    return model, tokenizer, result, events

@@ -8,7 +8,8 @@ from huggingtweets.post import Profile
 
 METRICS = {"epochs": 4.0, "learning_rate": 1.372e-4, "steps": 120, "batch_size": 16, "block_size": 128,
            "tokens_seen": 245_760, "device": "cuda", "precision": "bf16",
-           "perplexity_before": 812.4, "perplexity_after": 41.2}
+           "perplexity_before": 812.4, "perplexity_after": 41.2,
+           "copy_rate": 2 / 12, "samples_drawn": 12}
 
 
 def _facts(n_people: int = 1, base: str = "gpt2") -> CardFacts:
@@ -32,6 +33,7 @@ def test_card_has_the_sections_and_real_values() -> None:
     assert "pipeline('text-generation',\n                     model='huggingtweets/gullhaven_dot')" in card
     assert "| Validation perplexity before fine-tuning | 812.4 |" in card
     assert "| Validation perplexity after fine-tuning | 41.2 |" in card
+    assert "| Samples that repeated a training post | 17% of 12 drawn |" in card
     assert "January 9, 2024 and December 29, 2025" in card
     assert "[gpt2](https://huggingface.co/gpt2)" in card
     assert "AI-generated" in card

@@ -105,4 +105,7 @@ def test_generation_defaults_are_stored_with_the_model(bot_run) -> None:
 def test_samples_are_saved(bot_run) -> None:
     bot, _ = bot_run
     rows = [json.loads(line) for line in (bot.out_dir / "samples.jsonl").read_text().splitlines()]
-    assert [r["text"] for r in rows] == bot.samples and len(rows) == 4
+    assert [r["text"] for r in rows] == [s.text for s in bot.samples] and len(rows) == 4
+    assert all(r["copy"] is False for r in rows)  # near-copies were replaced
+    metrics = json.loads((bot.out_dir / "metrics.json").read_text())
+    assert 0 <= metrics["copy_rate"] <= 1 and metrics["samples_drawn"] >= 4

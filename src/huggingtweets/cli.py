@@ -138,15 +138,25 @@ _CONFIG_FLAGS = ("base_model", "epochs", "learning_rate", "batch_size", "block_s
 
 def _generate(args: argparse.Namespace) -> int:
     from .config import BotConfig
-    from .generate import sample_posts
+    from ._io import read_jsonl
+    from .generate import CopyDetector, sample_posts
     from .models import load_model
 
     BotConfig(sources=(args.model,), num_samples=args.num_samples)  # validates -n the same way
     model, tokenizer = load_model(args.model)
-    for i, text in enumerate(sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples,
-                                          seed=args.seed), 1):
-        print(f"{i:2}. {text}")
+    # A bot folder made by `train` keeps its training posts beside the model: check against them.
+    train_file = Path(args.model) / ".." / "data" / "train.jsonl"
+    copies = None
+    if train_file.is_file():
+        copies = CopyDetector([row["text"] for row in read_jsonl(train_file)], tokenizer)
+    run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies)
+    _print_samples(run.texts, [s.copy for s in run.posts])
     return 0
+
+
+def _print_samples(texts: list[str], copies: list[bool]) -> None:
+    for i, (text, copy) in enumerate(zip(texts, copies), 1):
+        print(f"{i:4}. {text}" + ("  [near-copy of a training post]" if copy else ""))
 
 
 class _TerminalView:
@@ -167,7 +177,9 @@ class _TerminalView:
         elif isinstance(event, StageFinished):
             self.close()
             if event.stage == "generate":
-                print("\n".join(f"{i:4}. {s}" for i, s in enumerate(event.details["samples"], 1)))
+                _print_samples(event.details["samples"], event.details["copies"])
+                print(f"  {event.details['copy_rate']:.0%} of the samples drawn were near-copies of "
+                      "training posts" + (" and were replaced" if event.details["copy_rate"] else ""))
             elif "\n" in event.message:  # a table
                 print(f"\n{event.message}\n", flush=True)
             else:

@@ -46,6 +46,7 @@ class BotConfig:
     drop_replies: bool = False  # the original kept them: replies are most of many people's voice
     keep_mentions: bool = True  # "@user" stays in the text by default, as the original
     num_samples: int = 10  # posts generated for the card and the terminal
+    keep_copies: bool = False  # False: a near-copy of a training post is replaced by a fresh sample
     prompt: str = ""  # samples start with this text; "" lets the model pick the opening
     scratch: ScratchShape = field(default_factory=ScratchShape)
 

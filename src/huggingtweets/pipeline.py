@@ -23,7 +23,7 @@ from .dataset import Splits, pack_blocks, split_and_mix
 from .errors import DataError
 from .events import EventHandler, Notice, StageFinished, StageStarted, ignore
 from .export import export_model
-from .generate import sample_posts
+from .generate import CopyDetector, Sample, sample_posts
 from .models import load_base_model
 from .post import Post, Profile
 from .sources import fetch_posts
@@ -50,7 +50,7 @@ class Bot:
     model_dir: Path
     zip_path: Path
     stats: list[CleanStats]
-    samples: list[str]
+    samples: list[Sample]
     metrics: dict[str, Any]
 
 
@@ -131,15 +131,20 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
                                     f"{m['perplexity_after']:.1f}", m))
 
     on_event(StageStarted("generate", f"Writing {config.num_samples} posts"))
-    samples = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed)
-    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s} for s in samples))
-    on_event(StageFinished("generate", "\n".join(samples), {"samples": samples}))
+    run = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed,
+                       copies=CopyDetector(data.splits.train_texts, tokenizer),
+                       replace_copies=not config.keep_copies)
+    samples = run.posts
+    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s.text, "copy": s.copy} for s in samples))
+    m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn}
+    on_event(StageFinished("generate", "\n".join(run.texts),
+                           {"samples": run.texts, "copies": [s.copy for s in samples], "copy_rate": run.copy_rate}))
 
     on_event(StageStarted("export", "Writing the model folder, card and zip"))
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
     card = render_card(CardFacts(
         profiles=data.profiles, stats=data.stats, base_model=config.base_model,
-        metrics=m, samples=samples, model_ref=data.name,
+        metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
     ))
     model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name)

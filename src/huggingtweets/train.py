@@ -142,8 +142,18 @@ def _progress_callback(on_event: EventHandler) -> Any:
     from transformers import TrainerCallback
 
     class ProgressCallback(TrainerCallback):
+        training = False  # the evaluations before and after training are reported by train_model
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.training = True
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.training = False
+
         def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                    **kwargs: Any) -> None:
+            if not self.training:
+                return
             metrics = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float))}
             if "eval_loss" in metrics:
                 metrics["perplexity"] = perplexity(metrics["eval_loss"])
