@@ -27,7 +27,7 @@ def test_writes_every_file_the_design_lists(bot_run) -> None:
     bot, _ = bot_run
     out = bot.out_dir
     for rel in ("raw/sample-gullhaven_dot.jsonl", "data/stats.json", "data/train.jsonl",
-                "data/validation.jsonl", "samples.jsonl", "metrics.json", "gullhaven_dot.zip",
+                "data/validation.jsonl", "samples.jsonl", "metrics.json", "gullhaven_dot.zip", "loss.png",
                 "model/config.json", "model/generation_config.json", "model/model.safetensors",
                 "model/tokenizer.json", "model/README.md"):
         assert (out / rel).is_file(), rel
@@ -109,3 +109,56 @@ def test_samples_are_saved(bot_run) -> None:
     assert all(r["copy"] is False for r in rows)  # near-copies were replaced
     metrics = json.loads((bot.out_dir / "metrics.json").read_text())
     assert 0 <= metrics["copy_rate"] <= 1 and metrics["samples_drawn"] >= 4
+
+
+def test_checkpoints_and_scratch_base_are_removed_after_success(bot_run) -> None:
+    bot, _ = bot_run
+    assert not (bot.out_dir / "checkpoints").exists() and not (bot.out_dir / "base").exists()
+
+
+def _short_config(out, **kw) -> BotConfig:
+    from conftest import TINY
+
+    return BotConfig(sources=("sample",), base_model="scratch", out_dir=out, epochs=4, num_samples=2,
+                     scratch=TINY, batch_size=8, block_size=64, **kw)
+
+
+def test_an_interrupted_run_resumes_to_the_same_step(tmp_path) -> None:
+    whole = make_bot(_short_config(tmp_path / "whole"))
+
+    def disconnect(event) -> None:  # Colab drops the session during the third epoch
+        if isinstance(event, TrainProgress) and event.epoch > 2.5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_bot(_short_config(tmp_path / "cut"), on_event=disconnect)
+    assert not (tmp_path / "cut" / "model").exists()  # never a half-written model folder
+    assert list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*"))
+
+    resumed = make_bot(_short_config(tmp_path / "cut", resume=True))
+    assert resumed.metrics["resumed_from_step"] > 0
+    assert resumed.metrics["steps"] == whole.metrics["steps"]
+    assert resumed.metrics["eval_loss_after"] == pytest.approx(whole.metrics["eval_loss_after"], rel=1e-3)
+
+
+def test_lora_trains_adapters_and_exports_a_plain_folder(tmp_path) -> None:
+    from conftest import TINY
+    from safetensors.torch import load_file
+    from transformers import pipeline
+
+    from huggingtweets.models import build_scratch_model
+    from huggingtweets.sources import fetch_posts
+
+    base = build_scratch_model([p.text for p in fetch_posts("sample").posts], tmp_path / "tiny-base",
+                               shape=TINY, seed=0)
+    bot = make_bot(BotConfig(sources=("sample",), base_model=str(base), out_dir=tmp_path / "lora", epochs=1,
+                             num_samples=2, lora=True, lora_rank=4, lora_alpha=8, batch_size=8, block_size=64))
+    files = {p.name for p in bot.model_dir.iterdir()}
+    assert "adapter_config.json" not in files and "model.safetensors" in files
+    weights = load_file(bot.model_dir / "model.safetensors")
+    assert not [k for k in weights if "lora" in k]
+    before = load_file(base / "model.safetensors")
+    key = next(k for k in weights if k.endswith("attn.c_attn.weight"))
+    assert not (weights[key] == before[key]).all()  # the adapters were merged into the weights
+    out = pipeline("text-generation", model=str(bot.model_dir))("My dream is", num_return_sequences=2)
+    assert all(o["generated_text"].startswith("My dream is") for o in out)

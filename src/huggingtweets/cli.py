@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42, help="seed for splitting, training and sampling")
         p.add_argument("-n", "--num-samples", type=int, default=10, help="posts to generate at the end")
         p.add_argument("--prompt", default="", help="text every generated post starts with")
+        p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
     demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, help="default: 1.372e-4, or 2e-3 from scratch")
     train.add_argument("--batch-size", type=int, default=16, help="blocks per step (default: 16)")
     train.add_argument("--block-size", type=int, default=128, help="tokens per block (default: 128)")
+    train.add_argument("--keep-copies", action="store_true",
+                       help="keep samples that repeat a training post (flagged) instead of replacing them")
+    train.add_argument("--lora", action="store_true", help="train LoRA adapters (merged on export) instead of all weights")
+    train.add_argument("--lora-rank", type=int, default=16, help="adapter rank (default: 16)")
+    train.add_argument("--lora-alpha", type=int, default=32, help="adapter scale numerator (default: 32)")
+    train.add_argument("--lora-targets", help="comma-separated module names (default: peft's for the model)")
     common(train)
 
     generate = commands.add_parser("generate", help="write new posts with a trained model")
@@ -91,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {message}.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Error: interrupted. Run the same command again to start over.", file=sys.stderr)
+        print("Error: interrupted. Run the same command with --resume to continue from the last checkpoint.",
+              file=sys.stderr)
         return 130
 
 
@@ -124,6 +132,8 @@ def _config(args: argparse.Namespace) -> Any:
     fields = {name: getattr(args, name) for name in _CONFIG_FLAGS if hasattr(args, name)}
     if hasattr(args, "mentions"):
         fields["keep_mentions"] = args.mentions == "keep"
+    if getattr(args, "lora_targets", None):
+        fields["lora_targets"] = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
     if args.command == "demo":
         fields.update(sources=(DEMO_SOURCE,), base_model="scratch")
     else:
@@ -133,7 +143,8 @@ def _config(args: argparse.Namespace) -> Any:
 
 # flags whose names are the names of `BotConfig` fields
 _CONFIG_FLAGS = ("base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
-                 "prompt", "text_column", "drop_replies", "keep_newlines")
+                 "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
+                 "lora", "lora_rank", "lora_alpha")
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -48,6 +48,11 @@ class BotConfig:
     num_samples: int = 10  # posts generated for the card and the terminal
     keep_copies: bool = False  # False: a near-copy of a training post is replaced by a fresh sample
     prompt: str = ""  # samples start with this text; "" lets the model pick the opening
+    resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)
+    lora: bool = False  # train low-rank adapters instead of every weight: for bases too big to fine-tune whole
+    lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights
+    lora_alpha: int = 32  # scale alpha/r = 2, peft's usual choice
+    lora_targets: tuple[str, ...] | None = None  # module names; None: peft's default for the architecture
     scratch: ScratchShape = field(default_factory=ScratchShape)
 
     def __post_init__(self) -> None:
@@ -70,6 +75,10 @@ class BotConfig:
             raise ConfigError(
                 f"--validation-fraction must be between 0 and 0.5, got {self.validation_fraction}"
             )
+        if self.lora and self.from_scratch:
+            raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
+        if self.lora_rank < 1 or self.lora_alpha < 1:
+            raise ConfigError(f"--lora-rank and --lora-alpha must be at least 1, got {self.lora_rank}, {self.lora_alpha}")
         if not 1 <= self.num_samples <= 100:
             raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
 

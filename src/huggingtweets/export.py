@@ -21,7 +21,11 @@ def store_generation_defaults(model: Any) -> None:
 
 
 def export_model(model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: str) -> tuple[Path, Path]:
-    """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``."""
+    """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``.
+
+    LoRA adapters are merged into the base first, so the folder is a plain model."""
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
     store_generation_defaults(model)
     folder = Path(out_dir) / "model"
     with atomic_dir(folder) as tmp:

@@ -29,12 +29,15 @@ def load_base_model(
     folder: Path | None = None,
     shape: ScratchShape = ScratchShape(),
     seed: int = 42,
+    reuse: bool = False,
 ) -> tuple[Any, Any]:
-    """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``."""
+    """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``
+    (or, with ``reuse``, takes the one an interrupted run built there: its tokenizer must match)."""
     if name == "scratch":
         if texts is None or folder is None:
             raise ValueError("scratch needs the training texts and a folder to build it in")
-        build_scratch_model(texts, folder, shape=shape, seed=seed)
+        if not (reuse and (Path(folder) / "config.json").is_file()):
+            build_scratch_model(texts, folder, shape=shape, seed=seed)
         name = str(folder)
     return load_model(name, what="base model")
 
@@ -72,6 +75,20 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def add_lora(model: Any, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> Any:
+    """Wrap ``model`` so only low-rank adapters train; `export_model` merges them back."""
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as e:
+        raise ModelError("--lora needs the peft library. Install it with: pip install 'huggingtweets[lora]'") from e
+    config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=0.05,
+                        target_modules=list(targets) if targets else None)
+    try:
+        return get_peft_model(model, config)
+    except ValueError as e:  # e.g. target modules that the architecture doesn't have
+        raise ModelError(f"can't add LoRA adapters ({_first_line(e)}). Check --lora-targets") from e
 
 
 def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, seed: int) -> Path:

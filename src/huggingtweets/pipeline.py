@@ -24,7 +24,8 @@ from .errors import DataError
 from .events import EventHandler, Notice, StageFinished, StageStarted, ignore
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
-from .models import load_base_model
+from .models import add_lora, load_base_model
+from .plots import plot_losses
 from .post import Post, Profile
 from .sources import fetch_posts
 from .train import train_model
@@ -110,23 +111,31 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     on_event(StageStarted("base", f"Loading base model {config.base_model}"))
     model, tokenizer = load_base_model(
         config.base_model, texts=data.splits.train_texts + data.splits.validation_texts,
-        folder=out / "base", shape=config.scratch, seed=config.seed,
+        folder=out / "base", shape=config.scratch, seed=config.seed, reuse=config.resume,
     )
+    if config.lora:
+        model = add_lora(model, rank=config.lora_rank, alpha=config.lora_alpha, targets=config.lora_targets)
     block_size = min(config.block_size, model.config.max_position_embeddings)
     train_blocks = pack_blocks(data.splits.train_texts, tokenizer, block_size=block_size)
     eval_blocks = pack_blocks(data.splits.validation_texts, tokenizer, block_size=block_size)
-    on_event(StageFinished("base", f"{model.num_parameters():,} parameters; "
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    on_event(StageFinished("base", f"{model.num_parameters():,} parameters ({trainable:,} trained); "
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens"))
 
     on_event(StageStarted("train", f"Training for {config.train_epochs:g} epochs"))
-    shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
+    if not config.resume:
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
+    elif not (out / "checkpoints").is_dir():
+        on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
+                        level="info"))
     result = train_model(
         model, tokenizer, train_blocks, eval_blocks,
         epochs=config.train_epochs, learning_rate=config.train_learning_rate,
         batch_size=config.batch_size, output_dir=out / "checkpoints", seed=config.seed,
-        on_event=on_event,
+        resume=config.resume, on_event=on_event,
     )
     m = result.metrics
+    plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
                                     f"{m['perplexity_after']:.1f}", m))
 

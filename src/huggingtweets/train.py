@@ -56,9 +56,12 @@ def train_model(
     batch_size: int,
     output_dir: Path,
     seed: int = 42,
+    resume: bool = False,
     on_event: EventHandler = ignore,
 ) -> TrainResult:
+    """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
+    from transformers.trainer_utils import get_last_checkpoint
 
     device, precision = choose_device()
     args = TrainingArguments(
@@ -100,15 +103,18 @@ def train_model(
     # --- before: how surprised is the base model by this person? ---
     loss_before = trainer.evaluate()["eval_loss"]
 
-    # --- fine-tune ---
+    # --- fine-tune (from the last checkpoint when resuming) ---
+    checkpoint = get_last_checkpoint(str(output_dir)) if resume and Path(output_dir).is_dir() else None
+    first_step = int(Path(checkpoint).name.split("-")[-1]) if checkpoint else 0
     started = time.perf_counter()
-    output = trainer.train()
+    output = trainer.train(resume_from_checkpoint=checkpoint)
     wall = time.perf_counter() - started
 
     # --- after: the best epoch, which load_best_model_at_end put back in place ---
     loss_after = trainer.evaluate()["eval_loss"]
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
     tokens_seen = output.global_step * batch_size * block_size
+    tokens_this_run = (output.global_step - first_step) * batch_size * block_size
     return TrainResult(
         metrics={
             "perplexity_before": perplexity(loss_before),
@@ -119,7 +125,8 @@ def train_model(
             "epochs": epochs,
             "steps": output.global_step,
             "tokens_seen": tokens_seen,
-            "tokens_per_second": tokens_seen / wall if wall > 0 else 0.0,
+            "tokens_per_second": tokens_this_run / wall if wall > 0 else 0.0,
+            "resumed_from_step": first_step,
             "train_seconds": wall,
             "device": device,
             "precision": precision,
