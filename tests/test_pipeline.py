@@ -162,3 +162,14 @@ def test_lora_trains_adapters_and_exports_a_plain_folder(tmp_path) -> None:
     assert not (weights[key] == before[key]).all()  # the adapters were merged into the weights
     out = pipeline("text-generation", model=str(bot.model_dir))("My dream is", num_return_sequences=2)
     assert all(o["generated_text"].startswith("My dream is") for o in out)
+
+
+def test_only_rank_zero_writes_under_a_multi_process_launch(tmp_path, monkeypatch) -> None:
+    from huggingtweets.pipeline import prepare_data
+
+    monkeypatch.setenv("RANK", "1")  # what torchrun / accelerate launch set in a second process
+    data = prepare_data(BotConfig(sources=("sample",), out_dir=tmp_path / "bot"))
+    assert data.splits.train and not (tmp_path / "bot").exists()
+    monkeypatch.setenv("RANK", "0")
+    prepare_data(BotConfig(sources=("sample",), out_dir=tmp_path / "bot"))
+    assert (tmp_path / "bot" / "data" / "stats.json").is_file()

@@ -104,8 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .pipeline import make_bot
+    from .events import ignore
+    from .pipeline import is_main_process, make_bot
 
+    if not is_main_process():  # one of several `accelerate launch` processes: rank 0 reports
+        make_bot(_config(args), on_event=ignore)
+        return 0
     view = _TerminalView()
     try:
         bot = make_bot(_config(args), on_event=view)

@@ -9,6 +9,7 @@ produces to the bot's folder, and reports progress as events:
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -55,8 +56,15 @@ class Bot:
     metrics: dict[str, Any]
 
 
+def is_main_process() -> bool:
+    """Under `accelerate launch` or torchrun every process runs the pipeline and trains its
+    share; only rank 0 writes files and samples."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
     """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
+    main = is_main_process()
     fetched = []
     for spec in config.sources:
         on_event(StageStarted("fetch", f"Reading posts from {spec}"))
@@ -74,7 +82,8 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     stats, kept = [], {}
     for f in fetched:
         handle = f.profile.handle
-        write_jsonl(out / "raw" / f"{f.profile.source}-{handle}.jsonl", (p.to_dict() for p in f.posts))
+        if main:
+            write_jsonl(out / "raw" / f"{f.profile.source}-{handle}.jsonl", (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
             f.posts, handle=handle, keep_newlines=config.keep_newlines,
             drop_replies=config.drop_replies, keep_mentions=config.keep_mentions,
@@ -84,17 +93,19 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
             on_event(Notice(warning))
         stats.append(person_stats)
         kept[handle] = posts
-    write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
+    if main:
+        write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
     on_event(StageFinished("clean", stats_table(stats), {"stats": [s.to_dict() for s in stats]}))
 
     on_event(StageStarted("dataset", "Splitting and mixing"))
     splits = split_and_mix(kept, validation_fraction=config.validation_fraction, seed=config.seed)
-    write_jsonl(out / "data" / "train.jsonl", splits.train)
-    write_jsonl(out / "data" / "validation.jsonl", splits.validation)
-    write_json(out / "data" / "split.json", {
-        "seed": splits.seed, "validation_fraction": config.validation_fraction,
-        "repeats": splits.repeats, "train_posts": len(splits.train), "validation_posts": len(splits.validation),
-    })
+    if main:
+        write_jsonl(out / "data" / "train.jsonl", splits.train)
+        write_jsonl(out / "data" / "validation.jsonl", splits.validation)
+        write_json(out / "data" / "split.json", {
+            "seed": splits.seed, "validation_fraction": config.validation_fraction, "repeats": splits.repeats,
+            "train_posts": len(splits.train), "validation_posts": len(splits.validation),
+        })
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
         {"repeats": splits.repeats, "seed": splits.seed},
@@ -123,7 +134,7 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens"))
 
     on_event(StageStarted("train", f"Training for {config.train_epochs:g} epochs"))
-    if not config.resume:
+    if not config.resume and is_main_process():
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
     elif not (out / "checkpoints").is_dir():
         on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
@@ -135,6 +146,8 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
         resume=config.resume, on_event=on_event,
     )
     m = result.metrics
+    if not is_main_process():  # the other processes' share of the work ends with training
+        return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
     plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
                                     f"{m['perplexity_after']:.1f}", m))
