@@ -60,14 +60,14 @@ def test_missing_and_unknown_files(tmp_path) -> None:
 
 @pytest.mark.parametrize("spec, kind", [
     ("sample", "sample"), ("@user@mastodon.social", "mastodon"), ("name.bsky.social", "bluesky"),
-    ("@jack", "x"), ("jack", "x"), ("tweets.csv", "file"),
+    ("@jack", "x"), ("jack", "x"), ("tweets.csv", "file"), ("twitter-2024.zip", "archive"), ("data/tweets.js", "archive"),
 ])
 def test_source_kind_by_shape(spec, kind) -> None:
     assert source_kind(spec) == kind
 
 
 def test_live_sources_say_what_works_instead(tmp_path) -> None:
-    with pytest.raises(SourceError, match="looks like a Mastodon account.*Export the posts"):
+    with pytest.raises(SourceError, match="looks like a Mastodon account.*X archive zip, or export the posts"):
         fetch_posts("@dot@mastodon.social")
 
 

@@ -27,6 +27,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"Error: {message}. Run `{self.prog} --help` to see the options.\n")
 
 
+def _default(field: str) -> Any:
+    """`BotConfig`'s default for a field: the one place defaults are set."""
+    from .config import BotConfig
+
+    return BotConfig.__dataclass_fields__[field].default
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
@@ -36,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
         p.add_argument("--epochs", type=float, help="passes over the posts (default: 4, or 20 from scratch)")
-        p.add_argument("--seed", type=int, default=42, help="seed for splitting, training and sampling")
-        p.add_argument("-n", "--num-samples", type=int, default=10, help="posts to generate at the end")
-        p.add_argument("--prompt", default="", help="text every generated post starts with")
+        p.add_argument("--seed", type=int, help=f"seed for splitting, training and sampling (default: {_default('seed')})")
+        p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
+        p.add_argument("--prompt", help="text every generated post starts with")
         p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
@@ -55,27 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="fetch and clean only: print the stats table, write data/")
     data_options(data)
     data.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
-    data.add_argument("--seed", type=int, default=42, help="seed for the split and the mixing")
+    data.add_argument("--seed", type=int, help=f"seed for the split and the mixing (default: {_default('seed')})")
     data.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
     train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
     data_options(train)
-    train.add_argument("--base-model", default="gpt2", help="hub id, local folder, or `scratch` (default: gpt2)")
+    train.add_argument("--base-model", help=f"hub id, local folder, or `scratch` (default: {_default('base_model')})")
     train.add_argument("--learning-rate", type=float, help="default: 1.372e-4, or 2e-3 from scratch")
-    train.add_argument("--batch-size", type=int, default=16, help="blocks per step (default: 16)")
-    train.add_argument("--block-size", type=int, default=128, help="tokens per block (default: 128)")
+    train.add_argument("--batch-size", type=int, help=f"blocks per step (default: {_default('batch_size')})")
+    train.add_argument("--block-size", type=int, help=f"tokens per block (default: {_default('block_size')})")
     train.add_argument("--keep-copies", action="store_true",
                        help="keep samples that repeat a training post (flagged) instead of replacing them")
     train.add_argument("--lora", action="store_true", help="train LoRA adapters (merged on export) instead of all weights")
-    train.add_argument("--lora-rank", type=int, default=16, help="adapter rank (default: 16)")
-    train.add_argument("--lora-alpha", type=int, default=32, help="adapter scale numerator (default: 32)")
+    train.add_argument("--lora-rank", type=int, help=f"adapter rank (default: {_default('lora_rank')})")
+    train.add_argument("--lora-alpha", type=int, help=f"adapter scale numerator (default: {_default('lora_alpha')})")
     train.add_argument("--lora-targets", help="comma-separated module names (default: peft's for the model)")
     common(train)
 
     generate = commands.add_parser("generate", help="write new posts with a trained model")
     generate.add_argument("model", metavar="MODEL_DIR", help="a model folder (or hub id)")
     generate.add_argument("--prompt", default="", help="text every post starts with")
-    generate.add_argument("-n", "--num-samples", type=int, default=10, help="how many posts (default: 10)")
+    generate.add_argument("-n", "--num-samples", type=int, default=_default("num_samples"), help="how many posts (default: %(default)s)")
     generate.add_argument("--seed", type=int, help="make the samples reproducible")
     generate.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     return parser
@@ -133,7 +140,9 @@ def _config(args: argparse.Namespace) -> Any:
     """The `BotConfig` for demo, train and data, from whichever of its flags the command has."""
     from .config import BotConfig
 
-    fields = {name: getattr(args, name) for name in _CONFIG_FLAGS if hasattr(args, name)}
+    # a flag left out (None, or False for a switch) leaves BotConfig's default in place
+    given = {name: getattr(args, name, None) for name in _CONFIG_FLAGS}
+    fields = {name: value for name, value in given.items() if value is not None and value is not False}
     if hasattr(args, "mentions"):
         fields["keep_mentions"] = args.mentions == "keep"
     if getattr(args, "lora_targets", None):
@@ -142,11 +151,11 @@ def _config(args: argparse.Namespace) -> Any:
         fields.update(sources=(DEMO_SOURCE,), base_model="scratch")
     else:
         fields["sources"] = tuple(args.sources)
-    return BotConfig(out_dir=args.out, seed=args.seed, **fields)
+    return BotConfig(out_dir=args.out, **fields)
 
 
 # flags whose names are the names of `BotConfig` fields
-_CONFIG_FLAGS = ("base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
+_CONFIG_FLAGS = ("seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
                  "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
                  "lora", "lora_rank", "lora_alpha")
 

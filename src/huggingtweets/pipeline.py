@@ -121,7 +121,7 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
 
     on_event(StageStarted("base", f"Loading base model {config.base_model}"))
     model, tokenizer = load_base_model(
-        config.base_model, texts=data.splits.train_texts + data.splits.validation_texts,
+        config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
         folder=out / "base", shape=config.scratch, seed=config.seed, reuse=config.resume,
     )
     if config.lora:
@@ -134,11 +134,12 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens"))
 
     on_event(StageStarted("train", f"Training for {config.train_epochs:g} epochs"))
-    if not config.resume and is_main_process():
+    if config.resume:
+        if not (out / "checkpoints").is_dir():
+            on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
+                            level="info"))
+    elif is_main_process():
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
-    elif not (out / "checkpoints").is_dir():
-        on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
-                        level="info"))
     result = train_model(
         model, tokenizer, train_blocks, eval_blocks,
         epochs=config.train_epochs, learning_rate=config.train_learning_rate,

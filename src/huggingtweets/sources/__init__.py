@@ -3,6 +3,7 @@
 A source is recognised by its shape; each kind lives in its own module:
 
     fetched = fetch_posts("tweets.csv")      # a file
+    fetched = fetch_posts("twitter-2024.zip")  # an X account archive
     fetched = fetch_posts("sample")          # the embedded demo persona
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..post import Post, Profile
+from .archive import read_archive
 from .files import SUFFIXES, read_posts
 from .sample import load_sample
 
@@ -27,10 +29,12 @@ class Fetched:
 
 
 def source_kind(spec: str) -> str:
-    """Name the kind of source a string looks like: sample, file, mastodon, bluesky or x."""
+    """Name the kind of source a string looks like: sample, archive, file, mastodon, bluesky or x."""
     if spec.lower() in SAMPLE_NAMES:
         return "sample"
-    if Path(spec).exists() or Path(spec).suffix.lower() in SUFFIXES + (".zip", ".js"):
+    if Path(spec).suffix.lower() in (".zip", ".js"):
+        return "archive"
+    if Path(spec).exists() or Path(spec).suffix.lower() in SUFFIXES:
         return "file"
     if re.fullmatch(r"@?[\w.]+@[\w-]+(\.[\w-]+)+", spec) or "/@" in spec:
         return "mastodon"
@@ -49,21 +53,18 @@ def fetch_posts(spec: str, *, text_column: str | None = None) -> Fetched:
     if kind == "sample":
         posts, profile = load_sample()
         return Fetched(posts, profile)
+    if kind == "archive":
+        posts, profile = read_archive(Path(spec))
+        return Fetched(posts, profile)
     if kind == "file":
-        path = Path(spec)
-        if path.suffix.lower() in (".zip", ".js"):
-            raise SourceError(
-                f"{path.name} looks like an X archive, which this version can't read yet. "
-                "Export the posts to CSV or JSON and pass that file"
-            )
-        posts, handle = read_posts(path, text_column=text_column)
+        posts, handle = read_posts(Path(spec), text_column=text_column)
         return Fetched(posts, Profile(handle=handle, display_name=handle, source="file"))
     raise SourceError(
-        f"'{spec}' looks like a {_KIND_NAMES[kind]} account, and this version reads only files "
-        "and the sample. Export the posts to CSV or JSON and pass that file"
+        f"'{spec}' looks like a {_KIND_NAMES[kind]} account, and this version reads only X archives, "
+        "files and the sample. Pass your X archive zip, or export the posts to CSV or JSON"
     )
 
 
 _KIND_NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X/Twitter"}
 
-__all__ = ["Fetched", "fetch_posts", "source_kind", "read_posts", "load_sample"]
+__all__ = ["Fetched", "fetch_posts", "source_kind", "read_archive", "read_posts", "load_sample"]

@@ -1,0 +1,171 @@
+"""Posts from an X/Twitter account archive ("Download an archive of your data").
+
+Reads the zip (or a bare `tweets.js`): the tweet files the manifest lists (`data/tweets.js`,
+older `data/tweet.js`, big archives' `data/tweets-part1.js`, ...), the full text of long posts
+from `data/note-tweet.js`, and only the name and avatar from `account.js` / `profile.js`.
+Direct messages, the e-mail address and everything else private are never opened:
+
+    posts, profile = read_archive(Path("twitter-2024-05-01.zip"))
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import SourceError
+from ..post import Post, Profile
+from .files import parse_time
+
+# The only files read: tweets, long-post texts, and the name/avatar for the model card.
+_TWEET_FILE = re.compile(r"^(?:.*/)?data/tweets?(?:-part\d+)?\.js$")
+_ASSIGNMENT = re.compile(r"^\s*window\.[\w.$]+\s*=\s*", re.ASCII)
+
+
+def read_archive(path: Path) -> tuple[list[Post], Profile]:
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"no such file: {path}. Check the path to the archive zip or tweets.js")
+    if path.suffix.lower() == ".js":  # a bare tweets.js, taken out of the zip
+        tweets = _items(path.read_bytes(), path.name, "tweet")
+        handle = path.parent.parent.name if path.parent.name == "data" else path.stem
+        return _to_posts(tweets, {}, handle), Profile(handle=handle, display_name=handle, source="archive")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _read_zip(zf, path.name)
+    except zipfile.BadZipFile as e:
+        raise SourceError(
+            f"{path.name} is not a readable zip ({e}). Download the archive again from X "
+            "(Settings → Your account → Download an archive of your data)"
+        ) from e
+
+
+def _read_zip(zf: zipfile.ZipFile, name: str) -> tuple[list[Post], Profile]:
+    names = zf.namelist()
+    root = _data_root(names)
+    tweet_files = _manifest_tweet_files(zf, root) or sorted(n for n in names if _TWEET_FILE.match(n))
+    if not tweet_files:
+        raise SourceError(
+            f"{name} holds no data/tweets.js. Pass the zip X sent you, not another export"
+        )
+    tweets = [item for file in tweet_files for item in _items(_read(zf, file), file, "tweet")]
+    notes = _notes(zf, root + "data/note-tweet.js") if root + "data/note-tweet.js" in names else {}
+    account = _first(zf, root + "data/account.js", "account")
+    profile_data = _first(zf, root + "data/profile.js", "profile")
+    handle = str(account.get("username") or PurePosixPath(name).stem)
+    avatar = profile_data.get("avatarMediaUrl")
+    profile = Profile(
+        handle=handle,
+        display_name=str(account.get("accountDisplayName") or handle),
+        source="archive",
+        avatar_url=avatar if isinstance(avatar, str) and avatar.startswith("http") else None,
+        description=str((profile_data.get("description") or {}).get("bio") or ""),
+    )
+    return _to_posts(tweets, notes, handle), profile
+
+
+def _data_root(names: list[str]) -> str:
+    """Archives unzip to `data/...`; some re-zipped ones add a top folder."""
+    for n in names:
+        if n.endswith("data/manifest.js") or _TWEET_FILE.match(n):
+            return n[: n.index("data/")]
+    return ""
+
+
+def _manifest_tweet_files(zf: zipfile.ZipFile, root: str) -> list[str]:
+    try:
+        manifest = _parse_js(_read(zf, root + "data/manifest.js"), "manifest.js")
+    except KeyError:
+        return []
+    files = (((manifest.get("dataTypes") or {}).get("tweets") or {}).get("files")) or []
+    names = set(zf.namelist())
+    listed = [root + f["fileName"].lstrip("./") for f in files if isinstance(f, dict) and f.get("fileName")]
+    return [f for f in listed if f in names]
+
+
+def _read(zf: zipfile.ZipFile, member: str) -> bytes:
+    try:
+        return zf.read(member)
+    except zipfile.BadZipFile as e:
+        raise SourceError(f"{member} in the archive is damaged ({e}). Download the archive again") from e
+
+
+def _parse_js(data: bytes, name: str) -> Any:
+    """`window.YTD.tweets.part0 = [ ... ]` (or `= [ {` on the first line) → the JSON value."""
+    text = data.decode("utf-8-sig", errors="replace")
+    match = _ASSIGNMENT.match(text)
+    if not match:
+        raise SourceError(f"{name} does not start with `window.YTD...= `. Pass the files of an X archive")
+    try:
+        return json.loads(text[match.end():].rstrip().rstrip(";"))
+    except json.JSONDecodeError as e:
+        raise SourceError(f"{name} in the archive is damaged ({e.msg} at line {e.lineno}). "
+                          "Download the archive again") from e
+
+
+def _items(data: bytes, name: str, key: str) -> list[dict[str, Any]]:
+    value = _parse_js(data, name)
+    if not isinstance(value, list):
+        raise SourceError(f"{name} holds no list. Pass the files of an X archive")
+    return [item.get(key, item) for item in value if isinstance(item, dict)]
+
+
+def _first(zf: zipfile.ZipFile, member: str, key: str) -> dict[str, Any]:
+    try:
+        items = _items(_read(zf, member), member, key)
+    except KeyError:
+        return {}
+    return items[0] if items else {}
+
+
+def _notes(zf: zipfile.ZipFile, member: str) -> dict[datetime, str]:
+    """Long posts' full text by creation time (note ids don't match tweet ids in exports)."""
+    notes: dict[datetime, str] = {}
+    for note in _items(_read(zf, member), member, "noteTweet"):
+        text = ((note.get("core") or {}).get("text"))
+        created = parse_time(note.get("createdAt"))
+        if isinstance(text, str) and created is not None:
+            notes[created.replace(microsecond=0)] = text
+    return notes
+
+
+def _to_posts(tweets: list[dict[str, Any]], notes: dict[datetime, str], handle: str) -> list[Post]:
+    posts = []
+    me = handle.lower()
+    for tweet in tweets:
+        text = tweet.get("full_text") or tweet.get("text")
+        if not isinstance(text, str):
+            continue
+        created = parse_time(tweet.get("created_at"))
+        note = notes.get(created) if created is not None else None
+        if note and _same_start(note, text):
+            text = note  # the tweet's copy is cut at 280 characters
+        entities = tweet.get("entities") or {}
+        urls = tuple(u["expanded_url"] for u in entities.get("urls") or () if u.get("expanded_url"))
+        reply_to = (tweet.get("in_reply_to_screen_name") or "").lower()
+        posts.append(Post(
+            id=str(tweet.get("id_str") or tweet.get("id") or len(posts)),
+            handle=handle,
+            text=text,
+            source="archive",
+            created_at=created,
+            is_repost=text.startswith("RT @"),  # `retweeted` is always false in archives
+            # A reply to oneself continues a thread: that is the person's own voice, not a reply.
+            is_reply=bool(tweet.get("in_reply_to_status_id_str") or reply_to) and reply_to != me,
+            urls=urls,
+        ))
+    return posts
+
+
+def _same_start(note: str, text: str) -> bool:
+    """Is ``text`` (the cut copy: HTML-escaped, ending in "…" and a link) the start of ``note``?"""
+    def flat(s: str) -> str:
+        return re.sub(r"\s+", " ", html.unescape(s)).strip()
+
+    head = flat(text.split("https://t.co/")[0]).rstrip("…").strip()[:50]
+    return bool(head) and flat(note).startswith(head)

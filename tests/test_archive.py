@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from huggingtweets.clean import clean_posts
+from huggingtweets.errors import SourceError
+from huggingtweets.sources import fetch_posts, read_archive
+
+
+def zip_folder(folder: Path, target: Path, top: str = "") -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, top + path.relative_to(folder).as_posix())
+    return target
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    return zip_folder(FIXTURES / "x_archive", tmp_path / "twitter-2022-11-06-abc.zip")
+
+
+def test_reads_tweets_name_and_avatar(archive) -> None:
+    posts, profile = read_archive(archive)
+    assert profile.handle == "gullhaven_dot" and profile.display_name == "Dot Pemberton"
+    assert profile.avatar_url == "https://pbs.twimg.com/profile_images/1/dot.jpg"
+    assert len(posts) == 6 and all(p.source == "archive" and p.handle == "gullhaven_dot" for p in posts)
+    first = posts[0]
+    assert first.id == "1588000000000000001"
+    assert first.created_at.isoformat() == "2022-11-03T08:50:26+00:00"
+    assert first.urls == ("https://saltloaf.example/blog/barnaby",)  # t.co expanded
+
+
+def test_retweets_replies_and_threads(archive) -> None:
+    posts = {p.id[-1]: p for p in read_archive(archive)[0]}
+    assert posts["2"].is_repost  # recognised by "RT @": `retweeted` is always false in archives
+    assert posts["3"].is_reply  # to someone else
+    assert not posts["4"].is_reply  # to oneself: a thread, the person's own voice
+    assert not posts["1"].is_repost and not posts["1"].is_reply
+
+
+def test_long_posts_come_from_note_tweets(archive) -> None:
+    posts = {p.id[-1]: p for p in read_archive(archive)[0]}
+    assert posts["5"].text.endswith("I'd like that on my headstone please, crew.")
+    assert "…" not in posts["5"].text and len(posts["5"].text) > 280
+
+
+def test_nothing_private_is_read(archive) -> None:
+    posts, profile = read_archive(archive)
+    everything = repr(posts) + repr(profile)
+    assert "PRIVATE-DM" not in everything and "dot.secret@example.com" not in everything
+
+
+def test_cleaned_archive_text(archive) -> None:
+    kept, stats = clean_posts(read_archive(archive)[0], handle="gullhaven_dot")
+    assert stats.retweets == 1 and stats.kept == 5
+    texts = [p.text for p in kept]
+    assert "New recipe on the bakery blog: how to keep a sourdough starter alive & happy for thirty years" in texts
+    assert "Kevin has been sighted on the bakery roof > all hands guard the buns #KevinWatch" in texts
+    assert not any("t.co" in t for t in texts)
+
+
+def test_multi_part_archive_via_the_manifest_and_the_old_first_line(tmp_path) -> None:
+    posts, profile = read_archive(zip_folder(FIXTURES / "x_archive_parts", tmp_path / "old.zip", top="twitter-2023/"))
+    assert profile.handle == "old_dot"
+    assert len(posts) == 5  # part 9 is not in the manifest
+    assert [p.text.split(":")[0] for p in posts][:4] == ["Part one post number 0", "Part one post number 1",
+                                                         "Part one post number 2", "Part two post number 0"]
+
+
+def test_parts_without_a_manifest_are_found_by_name(tmp_path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(FIXTURES / "x_archive_parts", folder)
+    (folder / "data" / "manifest.js").unlink()
+    posts, _ = read_archive(zip_folder(folder, tmp_path / "nomanifest.zip"))
+    assert len(posts) == 6
+
+
+def test_a_bare_tweets_js(tmp_path) -> None:
+    bare = tmp_path / "tweets.js"
+    shutil.copy(FIXTURES / "x_archive" / "data" / "tweets.js", bare)
+    fetched = fetch_posts(str(bare))
+    assert len(fetched.posts) == 6 and fetched.profile.source == "archive"
+
+
+def test_corrupt_and_wrong_zips_are_clear_errors(tmp_path) -> None:
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(SourceError, match="not a readable zip.*Download the archive again"):
+        read_archive(broken)
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("IMG_0001.jpg", b"...")
+    with pytest.raises(SourceError, match="holds no data/tweets.js"):
+        read_archive(other)
+    damaged = tmp_path / "tweets.js"
+    damaged.write_text("window.YTD.tweets.part0 = [ {\"tweet\": {\"full_text\": \"cut off")
+    with pytest.raises(SourceError, match="damaged"):
+        read_archive(damaged)
