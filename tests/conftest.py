@@ -63,3 +63,9 @@ def memorised(tmp_path_factory):
     result = train_model(model, tokenizer, train, evals, epochs=12, learning_rate=5e-3, batch_size=8,
                          output_dir=work / "checkpoints", on_event=events.append)
     return model, tokenizer, result, events
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver's test server, on the loopback address only."""
+    return ("127.0.0.1", 0)

@@ -71,7 +71,8 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     (["train", "sample", "--epochs", "many"], 2, "Error: argument --epochs: invalid float value: 'many'"),
     (["train", "sample", "--mentions", "maybe"], 2, "Error: argument --mentions: invalid choice"),
     (["generate", "no/such/model/dir"], 1, "Error: no such folder: no/such/model/dir"),
-    (["train", "@dot@mastodon.social"], 1, "Error: '@dot@mastodon.social' looks like a Mastodon account"),
+    (["train", "@jack"], 1, "Error: X does not let tools read @jack's posts without a login"),
+    (["train", "sample", "--source", "myspace"], 2, "Error: argument --source: invalid choice: 'myspace'"),
     (["fly"], 2, "Error: argument {demo,train,data,generate}: invalid choice: 'fly'"),
 ])
 def test_user_mistakes_get_one_error_line(tmp_path, args, code, message) -> None:
@@ -108,3 +109,9 @@ def test_data_command_cleans_without_training(tmp_path) -> None:
     assert json.loads((data / "split.json").read_text())["seed"] == 3
     assert len((data / "validation.jsonl").read_text().splitlines()) == 20
     assert not (tmp_path / "out" / "model").exists()
+
+
+def test_cli_knows_every_kind_of_source() -> None:
+    from huggingtweets import cli, sources
+
+    assert cli.KINDS == sources.KINDS

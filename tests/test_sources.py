@@ -66,11 +66,6 @@ def test_source_kind_by_shape(spec, kind) -> None:
     assert source_kind(spec) == kind
 
 
-def test_live_sources_say_what_works_instead(tmp_path) -> None:
-    with pytest.raises(SourceError, match="looks like a Mastodon account.*X archive zip, or export the posts"):
-        fetch_posts("@dot@mastodon.social")
-
-
 def test_sample_persona_is_packaged() -> None:
     fetched = fetch_posts("sample")
     assert fetched.profile.handle == "gullhaven_dot" and fetched.profile.display_name == "Dot Pemberton"

@@ -18,6 +18,7 @@ from . import __version__
 from .errors import HuggingTweetsError
 
 DEMO_SOURCE = "sample"
+KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # as sources.KINDS, without importing it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(demo)
 
     def data_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("sources", nargs="+", metavar="SOURCE", help="a CSV/JSON/JSONL/TXT file or `sample` (up to 3)")
+        p.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="up to 3: an X archive zip, a CSV/JSON/JSONL/TXT file, @user@instance (Mastodon), "
+                            "name.bsky.social (Bluesky), @user (X) or `sample`")
+        p.add_argument("--source", choices=KINDS, help="read every SOURCE as this kind instead of guessing")
+        p.add_argument("--max-posts", type=int,
+                       help=f"most recent posts to fetch per live account (default: {_default('max_posts')})")
+        p.add_argument("--refresh", action="store_true", help="download live accounts again instead of reusing raw/")
         p.add_argument("--text-column", help="the column holding the posts, if it isn't found by name")
         p.add_argument("--drop-replies", action="store_true", help="leave replies out of the training data")
         p.add_argument("--keep-newlines", action="store_true", help="keep line breaks inside posts")
@@ -155,7 +162,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 # flags whose names are the names of `BotConfig` fields
-_CONFIG_FLAGS = ("seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
+_CONFIG_FLAGS = ("source", "max_posts", "refresh", "seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
                  "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
                  "lora", "lora_rank", "lora_alpha")
 
@@ -190,10 +197,12 @@ class _TerminalView:
         self.bar: Any = None
 
     def __call__(self, event: Any) -> None:
-        from .events import Notice, StageFinished, StageStarted, TrainProgress
+        from .events import FetchProgress, Notice, StageFinished, StageStarted, TrainProgress
 
         if isinstance(event, TrainProgress):
             self._progress(event)
+        elif isinstance(event, FetchProgress):
+            self._bar(event.max_posts, "  posts", "post").update(event.posts - self.bar.n)
         elif isinstance(event, StageStarted):
             print(f"• {event.message}", flush=True)
         elif isinstance(event, Notice):
@@ -209,13 +218,16 @@ class _TerminalView:
             else:
                 print(f"  {event.message}", flush=True)
 
-    def _progress(self, event: Any) -> None:
+    def _bar(self, total: int, desc: str, unit: str) -> Any:
         from tqdm.auto import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=event.total_steps, unit="step", desc="  training", leave=False, disable=None,
+            self.bar = tqdm(total=total, unit=unit, desc=desc, leave=False, disable=None,
                             file=sys.stderr, dynamic_ncols=True)
-        self.bar.update(event.step - self.bar.n)
+        return self.bar
+
+    def _progress(self, event: Any) -> None:
+        self._bar(event.total_steps, "  training", "step").update(event.step - self.bar.n)
         shown = {k: f"{event.metrics[k]:.3f}" for k in ("loss",) if k in event.metrics}
         if "perplexity" in event.metrics:
             self.ppl = f"{event.metrics['perplexity']:.1f}"

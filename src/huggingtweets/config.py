@@ -41,6 +41,9 @@ class BotConfig:
     block_size: int = 128  # tokens per packed block: a post is ~30 tokens, so 4 posts of context each
     batch_size: int = 16  # blocks per step: 2k tokens a step keeps a CPU busy without stalling a T4
     validation_fraction: float = 0.1  # of each person's posts, at least one each
+    source: str | None = None  # force one kind for every source; None: told by each one's shape
+    max_posts: int = 3200  # per live account: the original's limit (X's API served at most 3,200)
+    refresh: bool = False  # download live accounts again instead of reusing raw/
     text_column: str | None = None  # for files whose post column has an unusual name
     keep_newlines: bool = False  # the original found samples better without
     drop_replies: bool = False  # the original kept them: replies are most of many people's voice
@@ -63,6 +66,8 @@ class BotConfig:
                 f"{len(self.sources)} sources given, at most {MAX_PEOPLE} people can be mixed. "
                 "Drop some sources"
             )
+        if self.max_posts < 1:
+            raise ConfigError(f"--max-posts must be at least 1, got {self.max_posts}")
         if self.epochs is not None and not self.epochs > 0:
             raise ConfigError(f"--epochs must be more than 0, got {self.epochs}. Try --epochs 4")
         if self.learning_rate is not None and not self.learning_rate > 0:

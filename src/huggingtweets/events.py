@@ -26,6 +26,13 @@ class StageFinished:
 
 
 @dataclass(frozen=True)
+class FetchProgress:
+    handle: str
+    posts: int  # fetched so far
+    max_posts: int
+
+
+@dataclass(frozen=True)
 class TrainProgress:
     step: int
     total_steps: int
@@ -39,7 +46,7 @@ class Notice:
     level: str = "warning"  # "info" or "warning"
 
 
-Event = StageStarted | StageFinished | TrainProgress | Notice
+Event = StageStarted | StageFinished | FetchProgress | TrainProgress | Notice
 EventHandler = Callable[[Event], None]
 
 

@@ -22,13 +22,13 @@ from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .dataset import Splits, pack_blocks, split_and_mix
 from .errors import DataError
-from .events import EventHandler, Notice, StageFinished, StageStarted, ignore
+from .events import EventHandler, FetchProgress, Notice, StageFinished, StageStarted, ignore
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
 from .models import add_lora, load_base_model
 from .plots import plot_losses
 from .post import Post, Profile
-from .sources import fetch_posts
+from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .train import train_model
 
 
@@ -65,24 +65,42 @@ def is_main_process() -> bool:
 def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
     """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
     main = is_main_process()
-    fetched = []
-    for spec in config.sources:
-        on_event(StageStarted("fetch", f"Reading posts from {spec}"))
-        result = fetch_posts(spec, text_column=config.text_column)
-        fetched.append(result)
-        on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}"))
+    kinds = [config.source or source_kind(spec) for spec in config.sources]
 
-    handles = [f.profile.handle for f in fetched]
+    def fetch(i: int, cache_dir: Path | None) -> Fetched:
+        spec, kind = config.sources[i], kinds[i]
+        hint = handle_hint(spec, kind) if kind in LIVE else spec
+        on_event(StageStarted("fetch", f"Reading posts from {spec}"))
+        result = fetch_posts(
+            spec, kind=kind, text_column=config.text_column, max_posts=config.max_posts,
+            cache_dir=cache_dir if main else None, refresh=config.refresh,
+            on_progress=lambda n: on_event(FetchProgress(hint, n, config.max_posts)),
+        )
+        reused = " (from raw/; --refresh downloads them again)" if result.reused else ""
+        on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}{reused}"))
+        return result
+
+    # Files name their person only once read; live accounts are cached in the bot's folder,
+    # so local sources come first and settle the folder's name.
+    fetched: dict[int, Fetched] = {i: fetch(i, None) for i, k in enumerate(kinds) if k not in LIVE}
+    names = [fetched[i].profile.handle if i in fetched else handle_hint(spec, kinds[i])
+             for i, spec in enumerate(config.sources)]
+    config = config.with_out_dir(names)
+    out = Path(config.out_dir)  # type: ignore[arg-type]
+    for i, kind in enumerate(kinds):
+        if kind in LIVE:
+            fetched[i] = fetch(i, out / "raw")
+    people = [fetched[i] for i in range(len(kinds))]
+
+    handles = [f.profile.handle for f in people]
     if len(set(handles)) < len(handles):
         raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
-    config = config.with_out_dir(handles)
-    out = Path(config.out_dir)  # type: ignore[arg-type]
 
     on_event(StageStarted("clean", "Cleaning posts"))
     stats, kept = [], {}
-    for f in fetched:
+    for f in people:
         handle = f.profile.handle
-        if main:
+        if main and not f.cached:  # live sources were written to raw/ page by page
             write_jsonl(out / "raw" / f"{f.profile.source}-{handle}.jsonl", (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
             f.posts, handle=handle, keep_newlines=config.keep_newlines,
@@ -110,7 +128,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
         {"repeats": splits.repeats, "seed": splits.seed},
     ))
-    return PreparedData(out, bot_name(handles), [f.profile for f in fetched], stats, kept, splits)
+    return PreparedData(out, bot_name(handles), [f.profile for f in people], stats, kept, splits)
 
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:

@@ -4,28 +4,39 @@ A source is recognised by its shape; each kind lives in its own module:
 
     fetched = fetch_posts("tweets.csv")      # a file
     fetched = fetch_posts("twitter-2024.zip")  # an X account archive
+    fetched = fetch_posts("@dot@mastodon.social", cache_dir=out / "raw")  # live, cached
     fetched = fetch_posts("sample")          # the embedded demo persona
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
 from ..post import Post, Profile
 from .archive import read_archive
+from .bluesky import fetch_bluesky, parse_actor
+from .cache import PageCache
 from .files import SUFFIXES, read_posts
+from .http import Http
+from .mastodon import fetch_mastodon, parse_account
 from .sample import load_sample
+from .x import fetch_x
 
 SAMPLE_NAMES = ("sample", "demo")
+KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")
+LIVE = ("mastodon", "bluesky", "x")  # fetched over the network, cached in raw/
 
 
 @dataclass(frozen=True)
 class Fetched:
     posts: list[Post]
     profile: Profile
+    cached: bool = False  # the raw posts already lie in the cache folder
+    reused: bool = False  # they came from there, not from the network
 
 
 def source_kind(spec: str) -> str:
@@ -36,20 +47,44 @@ def source_kind(spec: str) -> str:
         return "archive"
     if Path(spec).exists() or Path(spec).suffix.lower() in SUFFIXES:
         return "file"
-    if re.fullmatch(r"@?[\w.]+@[\w-]+(\.[\w-]+)+", spec) or "/@" in spec:
+    if re.fullmatch(r"@?[\w.]+@[\w-]+(\.[\w-]+)+(:\d+)?", spec) or re.match(r"https?://[^/]+/@[\w.]+/?$", spec):
         return "mastodon"
-    if "bsky" in spec or re.fullmatch(r"@?[\w-]+(\.[\w-]+)+", spec):
+    if "bsky" in spec or spec.startswith("did:") or re.fullmatch(r"@?[\w-]+(\.[\w-]+)+", spec):
         return "bluesky"
     if re.fullmatch(r"@?\w{1,15}", spec):
         return "x"
     raise SourceError(
-        f"can't tell what '{spec}' is. Pass a file (CSV, JSON, JSONL, TXT) or `sample`"
+        f"can't tell what '{spec}' is. Pass an X archive zip, a file (CSV, JSON, JSONL, TXT), "
+        "@user@instance (Mastodon), name.bsky.social (Bluesky) or `sample`"
     )
 
 
-def fetch_posts(spec: str, *, text_column: str | None = None) -> Fetched:
-    """Read all posts of one person from ``spec``."""
-    kind = source_kind(spec)
+def handle_hint(spec: str, kind: str | None = None) -> str:
+    """The handle a live source will have, known before fetching (names the cache and out folder)."""
+    kind = kind or source_kind(spec)
+    if kind == "mastodon":
+        base, user = parse_account(spec)
+        return f"{user}@{base.split('//')[1]}"
+    if kind == "bluesky":
+        return parse_actor(spec)
+    return spec.lstrip("@")
+
+
+def fetch_posts(
+    spec: str,
+    *,
+    kind: str | None = None,
+    text_column: str | None = None,
+    max_posts: int = 3200,
+    cache_dir: Path | None = None,
+    refresh: bool = False,
+    on_progress: Callable[[int], None] = lambda n: None,
+    http: Http | None = None,
+) -> Fetched:
+    """Read all posts of one person from ``spec`` (``kind`` forces the source)."""
+    kind = kind or source_kind(spec)
+    if kind not in KINDS:
+        raise SourceError(f"unknown source '{kind}'. Use one of {', '.join(KINDS)}")
     if kind == "sample":
         posts, profile = load_sample()
         return Fetched(posts, profile)
@@ -59,12 +94,21 @@ def fetch_posts(spec: str, *, text_column: str | None = None) -> Fetched:
     if kind == "file":
         posts, handle = read_posts(Path(spec), text_column=text_column)
         return Fetched(posts, Profile(handle=handle, display_name=handle, source="file"))
-    raise SourceError(
-        f"'{spec}' looks like a {_KIND_NAMES[kind]} account, and this version reads only X archives, "
-        "files and the sample. Pass your X archive zip, or export the posts to CSV or JSON"
-    )
+    if kind == "x":
+        posts, profile = fetch_x(spec, max_posts=max_posts)
+        return Fetched(posts, profile)
+
+    cache = PageCache(cache_dir, kind, handle_hint(spec, kind)) if cache_dir else None
+    if cache and refresh:
+        cache.clear()
+    if cache and (done := cache.finished()):
+        return Fetched(done[0][:max_posts], done[1], cached=True, reused=True)
+    fetch = fetch_mastodon if kind == "mastodon" else fetch_bluesky
+    with http or Http() as client:
+        posts, profile = fetch(spec, max_posts=max_posts, cache=cache, http=client, on_progress=on_progress)
+    if cache:
+        cache.finish(posts, profile)
+    return Fetched(posts, profile, cached=cache is not None)
 
 
-_KIND_NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X/Twitter"}
-
-__all__ = ["Fetched", "fetch_posts", "source_kind", "read_archive", "read_posts", "load_sample"]
+__all__ = ["Fetched", "fetch_posts", "source_kind", "handle_hint", "read_archive", "read_posts", "load_sample"]
