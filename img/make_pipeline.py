@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "huggingtweets"
 
 # (module, title, what it does), in the order a post travels
 STAGES = [
-    ("sources", "Get posts", "CSV · JSON · text\nsample persona"),
+    ("sources", "Get posts", "X archive · files\nMastodon · Bluesky"),
     ("clean.py", "Clean", "drop retweets,\nshort posts, copies"),
     ("dataset.py", "Dataset", "split · mix people\npack into blocks"),
     ("train.py", "Fine-tune", "GPT-2 + Trainer\nbest epoch kept"),
