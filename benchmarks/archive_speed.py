@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 import zipfile
 from pathlib import Path
+
+from _timing import best_of
 
 from huggingtweets.clean import clean_posts
 from huggingtweets.sources import read_archive
@@ -39,15 +40,6 @@ def build(target: Path) -> None:
             zf.write(FIXTURE / name, f"data/{name}")
 
 
-def best(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.zip"
@@ -63,8 +55,8 @@ def main() -> None:
             kept, _ = clean_posts(posts, handle=profile.handle)
             assert len(posts) == N_POSTS and kept
 
-        base, full = best(floor), best(ours)
-        parse = best(lambda: read_archive(path))
+        base, full = best_of(floor), best_of(ours)
+        parse = best_of(lambda: read_archive(path))
     print(f"archive: {N_POSTS:,} posts, {path.name}")
     print(f"baseline, unzip + json.loads:      {N_POSTS / base:10,.0f} posts/s ({base:.2f} s)")
     print(f"ours, read_archive:                {N_POSTS / parse:10,.0f} posts/s ({parse:.2f} s)")

@@ -13,28 +13,19 @@ Goal: at most 2 s for 10 posts.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 import transformers
+
+from _timing import best_of
 
 from huggingtweets.export import store_generation_defaults
 from huggingtweets.generate import CopyDetector, sample_posts
 from huggingtweets.models import build_scratch_model, load_model
 
 GOAL_SECONDS = 2.0
-
-
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:
