@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
         p.add_argument("--prompt", help="text every generated post starts with")
         p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+        p.add_argument("--fp16-zip", action="store_true", help="half-precision weights in the zip: half the download")
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
     demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
@@ -164,7 +165,7 @@ def _config(args: argparse.Namespace) -> Any:
 # flags whose names are the names of `BotConfig` fields
 _CONFIG_FLAGS = ("source", "max_posts", "refresh", "seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
                  "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
-                 "lora", "lora_rank", "lora_alpha")
+                 "lora", "lora_rank", "lora_alpha", "fp16_zip")
 
 
 def _generate(args: argparse.Namespace) -> int:

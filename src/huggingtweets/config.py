@@ -53,6 +53,7 @@ class BotConfig:
     drop_replies: bool = False  # the original kept them: replies are most of many people's voice
     keep_mentions: bool = True  # "@user" stays in the text by default, as the original
     num_samples: int = 10  # posts generated for the card and the terminal
+    fp16_zip: bool = False  # half-precision weights in the zip: half the download, same samples
     keep_copies: bool = False  # False: a near-copy of a training post is replaced by a fresh sample
     prompt: str = ""  # samples start with this text; "" lets the model pick the opening
     resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)

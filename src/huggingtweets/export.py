@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,10 +23,13 @@ def store_generation_defaults(model: Any) -> None:
         setattr(model.generation_config, key, value)
 
 
-def export_model(model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: str) -> tuple[Path, Path]:
+def export_model(
+    model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False
+) -> tuple[Path, Path]:
     """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``.
 
-    LoRA adapters are merged into the base first, so the folder is a plain model."""
+    LoRA adapters are merged into the base first, so the folder is a plain model. With
+    ``fp16_zip`` the zip holds half-precision weights: half the download, same samples."""
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
     store_generation_defaults(model)
@@ -32,7 +38,29 @@ def export_model(model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: 
         model.save_pretrained(tmp)  # safetensors
         tokenizer.save_pretrained(tmp)
         write_text(tmp / "README.md", card)
-    return folder, zip_folder(folder, Path(out_dir) / f"{name}.zip", root=name)
+    target = Path(out_dir) / f"{name}.zip"
+    if not fp16_zip:
+        return folder, zip_folder(folder, target, root=name)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        half = Path(tmp) / name
+        shutil.copytree(folder, half)
+        to_fp16(half)
+        return folder, zip_folder(half, target, root=name)
+
+
+def to_fp16(folder: Path) -> None:
+    """Rewrite a model folder's float weights as float16, in place."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    for weights in folder.glob("*.safetensors"):
+        tensors = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in load_file(weights).items()}
+        save_file(tensors, weights, metadata={"format": "pt"})
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["dtype"] = "float16"  # transformers 5 (4.x read "torch_dtype")
+    config["torch_dtype"] = "float16"
+    write_text(config_path, json.dumps(config, indent=2) + "\n")
 
 
 def zip_folder(folder: Path, target: Path, *, root: str) -> Path:

@@ -188,7 +188,8 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
     ))
-    model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name)
+    model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
+                                       fp16_zip=config.fp16_zip)
     metrics = {**m, "base_model": config.base_model, "seed": config.seed,
                "wall_seconds": time.perf_counter() - started,
                "config": _plain(asdict(config))}

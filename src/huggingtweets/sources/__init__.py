@@ -28,7 +28,7 @@ from .x import fetch_x
 
 SAMPLE_NAMES = ("sample", "demo")
 KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")
-LIVE = ("mastodon", "bluesky", "x")  # fetched over the network, cached in raw/
+LIVE = ("mastodon", "bluesky", "x")  # fetched over the network (Mastodon and Bluesky cached in raw/)
 
 
 @dataclass(frozen=True)
