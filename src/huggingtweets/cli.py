@@ -196,6 +196,7 @@ class _TerminalView:
 
     def __init__(self) -> None:
         self.bar: Any = None
+        self.perplexity: str | None = None  # the last validation perplexity, kept on the bar
 
     def __call__(self, event: Any) -> None:
         from .events import FetchProgress, Notice, StageFinished, StageStarted, TrainProgress
@@ -229,11 +230,11 @@ class _TerminalView:
 
     def _progress(self, event: Any) -> None:
         self._bar(event.total_steps, "  training", "step").update(event.step - self.bar.n)
-        shown = {k: f"{event.metrics[k]:.3f}" for k in ("loss",) if k in event.metrics}
+        shown = {"loss": f"{event.metrics['loss']:.3f}"} if "loss" in event.metrics else {}
         if "perplexity" in event.metrics:
-            self.ppl = f"{event.metrics['perplexity']:.1f}"
-        if getattr(self, "ppl", None):
-            shown["val ppl"] = self.ppl
+            self.perplexity = f"{event.metrics['perplexity']:.1f}"
+        if self.perplexity:
+            shown["val ppl"] = self.perplexity
         if shown:
             self.bar.set_postfix(shown, refresh=False)
 

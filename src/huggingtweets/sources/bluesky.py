@@ -1,6 +1,7 @@
 """Posts from a Bluesky account through the public AppView's XRPC API, no login:
 
-    posts, profile = fetch_bluesky("dot.bsky.social", max_posts=3200)
+    with Http() as http:
+        posts, profile = fetch_bluesky("dot.bsky.social", max_posts=3200, http=http)
 
 `app.bsky.actor.getProfile` names the account; `app.bsky.feed.getAuthorFeed?limit=100`
 pages back in time by passing the returned cursor until there is none.
@@ -36,12 +37,11 @@ def parse_actor(spec: str) -> str:
 
 
 def fetch_bluesky(
-    spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http | None = None,
+    spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http,
     api: str | None = None, on_progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Post], Profile]:
     actor = parse_actor(spec)
     api = (api or os.environ.get("HUGGINGTWEETS_BLUESKY_API") or API).rstrip("/")
-    http = http or Http()
     try:
         profile = http.get_json(f"{api}/xrpc/app.bsky.actor.getProfile", {"actor": actor})
     except NotFound as e:

@@ -1,6 +1,7 @@
 """Posts from a Mastodon account through the server's public REST API, no login:
 
-    posts, profile = fetch_mastodon("@dot@mastodon.social", max_posts=3200)
+    with Http() as http:
+        posts, profile = fetch_mastodon("@dot@mastodon.social", max_posts=3200, http=http)
 
 `/api/v1/accounts/lookup?acct=` finds the account; `/api/v1/accounts/:id/statuses?limit=40`
 pages back in time by `max_id` until a page comes back empty.
@@ -34,11 +35,10 @@ def parse_account(spec: str) -> tuple[str, str]:
 
 
 def fetch_mastodon(
-    spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http | None = None,
+    spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http,
     on_progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Post], Profile]:
     base, user = parse_account(spec)
-    http = http or Http()
     try:
         account = http.get_json(f"{base}/api/v1/accounts/lookup", {"acct": user})
     except NotFound as e:
