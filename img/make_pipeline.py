@@ -1,6 +1,6 @@
 """Draw img/pipeline.png: the stages of huggingtweets, left to right.
 
-The boxes are the modules that exist, so the picture stays true: rerun after changing
+The README and every model card show it. The boxes are the modules that exist, so the picture stays true: rerun after changing
 the pipeline (needs matplotlib):
 
     python img/make_pipeline.py
@@ -52,7 +52,9 @@ def main() -> None:
             ha="center", fontsize=9, style="italic", color="#556")
     out = Path(__file__).with_name("pipeline.png")
     fig.savefig(out, bbox_inches="tight", facecolor="white")
-    print(f"wrote {out}")
+    # every exported model folder carries a copy, which its card shows
+    (SRC / "templates" / "pipeline.png").write_bytes(out.read_bytes())
+    print(f"wrote {out} and its copy in {SRC / 'templates'}")
 
 
 if __name__ == "__main__":

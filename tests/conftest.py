@@ -69,3 +69,72 @@ def memorised(tmp_path_factory):
 def httpserver_listen_address():
     """pytest-httpserver's test server, on the loopback address only."""
     return ("127.0.0.1", 0)
+
+
+class FakeHub:
+    """What a test server on 127.0.0.1 saw while standing in for the Hugging Face Hub."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.repos: dict[str, dict] = {}  # repo id → {"private": bool, "files": {path: bytes}}
+        self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
+
+    def handle(self, request):
+        import base64
+        import json as jsonlib
+
+        from werkzeug import Response
+
+        self.requests.append((request.method, request.path, dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return Response(jsonlib.dumps({"error": "Invalid credentials"}), 401, content_type="application/json")
+        path = request.path
+
+        def reply(body, status=200):
+            return Response(jsonlib.dumps(body), status, content_type="application/json")
+
+        if path == "/api/repos/create":
+            body = request.get_json()
+            repo_id = f"{body['organization']}/{body['name']}"
+            if repo_id in self.repos:
+                return reply({"error": "You already created this model repo", "url": f"{self.endpoint}/{repo_id}"}, 409)
+            self.repos[repo_id] = {"private": body.get("visibility") == "private" or body.get("private") is True,
+                                   "files": {}}
+            return reply({"url": f"{self.endpoint}/{repo_id}", "name": repo_id})
+        if path == "/api/repos/delete":
+            body = request.get_json()
+            repo_id = f"{body['organization']}/{body['name']}"
+            if self.repos.pop(repo_id, None) is None:
+                return reply({"error": "Repository not found"}, 404)
+            return reply({})
+        if path == "/api/validate-yaml":
+            return reply({"errors": [], "warnings": []})
+        if "/preupload/" in path:
+            files = request.get_json()["files"]
+            return reply({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+                                    for f in files]})
+        if "/commit/" in path:
+            repo_id = path.split("/api/models/")[1].split("/commit/")[0]
+            for line in request.get_data().decode().splitlines():
+                op = jsonlib.loads(line)
+                if op["key"] == "file":
+                    self.repos[repo_id]["files"][op["value"]["path"]] = base64.b64decode(op["value"]["content"])
+            return reply({"commitUrl": f"{self.endpoint}/{repo_id}/commit/1", "commitOid": "1" * 40,
+                          "pullRequestUrl": None})
+        return reply({"error": f"not faked: {request.method} {path}"}, 404)
+
+
+@pytest.fixture
+def fake_hub(httpserver, monkeypatch) -> FakeHub:
+    """A stand-in for the Hub on 127.0.0.1; HF_TOKEN and HF_ENDPOINT point at it."""
+    import re
+
+    import huggingface_hub.constants
+
+    hub = FakeHub(httpserver.url_for("").rstrip("/"))
+    hub.token = "hf_fakeTokenForTests0123456789abcdef"
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(hub.handle)
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    monkeypatch.setenv("HF_TOKEN", hub.token)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # conftest set it for the rest
+    return hub

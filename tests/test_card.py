@@ -76,3 +76,42 @@ def test_how_to_use_explains_a_local_folder() -> None:
     local = render_card(CardFacts(**{**facts.__dict__, "model_ref": "gullhaven_dot"}))
     assert "`gullhaven_dot` is the folder inside `gullhaven_dot.zip`" in local
     assert "https://huggingface.co/huggingtweets/gullhaven_dot" in render_card(facts)
+
+
+def test_online_runs_are_linked_and_offline_ones_leave_no_section() -> None:
+    facts = _facts()
+    links = {"preprocess run": "https://wandb.ai/dot/huggingtweets/runs/abc",
+             "train run": "https://wandb.ai/dot/huggingtweets/runs/def"}
+    online = render_card(CardFacts(**{**facts.__dict__, "links": links}))
+    assert "## Weights & Biases" in online
+    assert "[train run](https://wandb.ai/dot/huggingtweets/runs/def)" in online
+    offline = render_card(facts)
+    assert "Weights & Biases" not in offline and "wandb.ai" not in offline
+
+
+def test_front_matter_names_a_hub_base_but_not_scratch() -> None:
+    from huggingface_hub import ModelCard
+
+    assert ModelCard(render_card(_facts(base="gpt2"))).data.base_model == "gpt2"
+    scratch = ModelCard(render_card(_facts(base="scratch"))).data
+    assert scratch.base_model is None and scratch.pipeline_tag == "text-generation"
+
+
+def test_the_card_shows_the_pipeline_picture_shipped_beside_it() -> None:
+    from importlib import resources
+    from pathlib import Path
+
+    assert "![pipeline](pipeline.png)" in render_card(_facts())
+    shipped = resources.files("huggingtweets").joinpath("templates/pipeline.png").read_bytes()
+    drawn = Path(__file__).resolve().parents[1] / "img" / "pipeline.png"
+    assert shipped == drawn.read_bytes(), "rerun `python img/make_pipeline.py`: the two copies differ"
+
+
+def test_pointing_the_card_at_a_pushed_repo() -> None:
+    from huggingtweets.card import with_model_ref
+
+    local = render_card(CardFacts(**{**_facts().__dict__, "model_ref": "gullhaven_dot"}))
+    pushed = with_model_ref(local, "dot/gullhaven_dot")
+    assert "model='dot/gullhaven_dot'" in pushed and "model='gullhaven_dot'" not in pushed
+    assert "inside `gullhaven_dot.zip`" not in pushed
+    assert "[dot/gullhaven_dot](https://huggingface.co/dot/gullhaven_dot)" in pushed

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+def run_cli(*args: str, cwd: Path | None = None, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", **env_vars}
     return subprocess.run([sys.executable, "-m", "huggingtweets.cli", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=600)
 
@@ -73,7 +73,9 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     (["generate", "no/such/model/dir"], 1, "Error: no such folder: no/such/model/dir"),
     (["train", "@jack"], 1, "Error: X does not let tools read @jack's posts without a login"),
     (["train", "sample", "--source", "myspace"], 2, "Error: argument --source: invalid choice: 'myspace'"),
-    (["fly"], 2, "Error: argument {demo,train,data,generate}: invalid choice: 'fly'"),
+    (["fly"], 2, "Error: argument {demo,train,data,generate,push,delete}: invalid choice: 'fly'"),
+    (["push", "model"], 2, "Error: the following arguments are required: --repo-id"),
+    (["train", "sample", "--wandb", "maybe"], 2, "Error: argument --wandb: invalid choice: 'maybe'"),
 ])
 def test_user_mistakes_get_one_error_line(tmp_path, args, code, message) -> None:
     result = run_cli(*args, cwd=tmp_path)
@@ -115,3 +117,44 @@ def test_cli_knows_every_kind_of_source() -> None:
     from huggingtweets import cli, sources
 
     assert cli.KINDS == sources.KINDS
+
+
+def test_push_and_delete_from_the_command_line(demo_run, fake_hub) -> None:
+    _, out = demo_run
+    hub = {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": fake_hub.endpoint, "HF_TOKEN": fake_hub.token}
+    result = run_cli("push", str(out / "model"), "--repo-id", "dot/gullhaven_dot", **hub)
+    assert result.returncode == 0, result.stderr
+    assert f"Pushed {out / 'model'} to {fake_hub.endpoint}/dot/gullhaven_dot (private)" in result.stdout
+    assert "model.safetensors" in fake_hub.repos["dot/gullhaven_dot"]["files"]
+    refused = run_cli("delete", "--repo-id", "dot/gullhaven_dot", **hub)  # stdin is no terminal: no prompt
+    assert refused.returncode == 1 and "Pass --yes to confirm" in refused.stderr
+    assert "dot/gullhaven_dot" in fake_hub.repos
+    result = run_cli("delete", "--repo-id", "dot/gullhaven_dot", "--yes", **hub)
+    assert result.returncode == 0 and "dot/gullhaven_dot" not in fake_hub.repos
+
+
+def test_secrets_never_reach_a_file_a_log_or_the_terminal(tmp_path, fake_hub) -> None:
+    """Fake HF, W&B and X secrets in the environment of a tracked run and a push: none of them may
+    appear in any file under the bot's folder or W&B's folders, nor in what the command printed."""
+    secrets = {"HF_TOKEN": fake_hub.token, "WANDB_API_KEY": "wandbfake" + "0123456789" * 3 + "abc",
+               "HUGGINGTWEETS_X_COOKIES": "auth_token=fakeXauth0123456789; ct0=fakeXct0abcdef"}
+    wandb_dirs = {name: str(tmp_path / "wandb-home" / name) for name in
+                  ("WANDB_DATA_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_ARTIFACT_DIR")}
+    env = {**secrets, **wandb_dirs, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": fake_hub.endpoint}
+    out = tmp_path / "bot"
+    made = run_cli("demo", "--out", str(out), "--epochs", "1", "-n", "2", "--wandb", "offline", **env)
+    assert made.returncode == 0, made.stderr
+    pushed = run_cli("push", str(out / "model"), "--repo-id", "dot/secrets", **env)
+    assert pushed.returncode == 0, pushed.stderr
+
+    files = [p for p in [*out.rglob("*"), *(tmp_path / "wandb-home").rglob("*")] if p.is_file()]
+    assert any(p.suffix == ".wandb" for p in files) and (out / "gullhaven_dot.zip") in files
+    with zipfile.ZipFile(out / "gullhaven_dot.zip") as zf:
+        zipped = [zf.read(name) for name in zf.namelist()]
+    uploaded = list(fake_hub.repos["dot/secrets"]["files"].values())
+    for name, secret in secrets.items():
+        needle = secret.encode()
+        leaks = [str(p) for p in files if needle in p.read_bytes()]
+        assert not leaks, f"{name} was written to {leaks}"
+        assert not any(needle in blob for blob in zipped + uploaded), f"{name} is in the zip or the upload"
+        assert secret not in made.stdout + made.stderr + pushed.stdout + pushed.stderr

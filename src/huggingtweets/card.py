@@ -7,9 +7,11 @@ in the package with real values only:
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -30,6 +32,7 @@ class CardFacts:
     first_post: datetime | None = None
     last_post: datetime | None = None
     seed: int = 42
+    links: dict[str, str] = field(default_factory=dict)  # W&B "preprocess run"/"train run" → URL, online only
 
 
 def render_card(facts: CardFacts) -> str:
@@ -40,7 +43,7 @@ def render_card(facts: CardFacts) -> str:
     who_long = _join([f"{p.display_name} (@{p.handle})" for p in facts.profiles])
     m = facts.metrics
     values = {
-        "front_matter": _front_matter(facts.profiles),
+        "front_matter": _front_matter(facts.profiles, facts.base_model),
         "avatars": _avatars(facts.profiles),
         "bot_kind": "AI CYBORG" if several else "AI BOT",
         "display_names": html.escape(" & ".join(p.display_name for p in facts.profiles)),
@@ -70,12 +73,15 @@ def render_card(facts: CardFacts) -> str:
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,
         "model_note": _model_note(facts.model_ref),
+        "tracking": _tracking(facts.links),
     }
     return template.substitute(values)
 
 
-def _front_matter(profiles: list[Profile]) -> str:
-    lines = ["language: en"]
+def _front_matter(profiles: list[Profile], base_model: str) -> str:
+    lines = ["language: en", "library_name: transformers", "pipeline_tag: text-generation"]
+    if _is_hub_id(base_model):
+        lines.append(f"base_model: {base_model}")  # the hub links the model to its base
     avatar = next((p.avatar_url for p in profiles if p.avatar_url and p.avatar_url.startswith("http")), None)
     if avatar:
         lines.append(f"thumbnail: {avatar}")
@@ -91,6 +97,28 @@ def _avatars(profiles: list[Profile]) -> str:
         if p.avatar_url and p.avatar_url.startswith("http")
     ]
     return "\n".join(cells) if cells else "    <div style=\"font-size: 48px;\">🤖</div>"
+
+
+def _tracking(links: dict[str, str]) -> str:
+    if not links:  # offline or untracked: no section rather than broken links
+        return ""
+    runs = ", ".join(f"[{label}]({url})" for label, url in links.items())
+    return ("\n## Weights & Biases\n\nThe data preparation and the training were tracked with W&B: "
+            f"{runs}. The raw and cleaned posts, the base model and this model are artifacts of these "
+            "runs, so their lineage can be followed there.\n")
+
+
+def with_model_ref(card: str, model_ref: str) -> str:
+    """The card with its "How to use" pointing at ``model_ref`` (a hub repo id, once pushed)."""
+    match = re.search(r"model='([^']*)'", card)
+    if match is None:
+        return card
+    old = match.group(1)
+    return card.replace(match.group(0), f"model='{model_ref}'", 1).replace(_model_note(old), _model_note(model_ref))
+
+
+def _is_hub_id(name: str) -> bool:
+    return name != "scratch" and not name.startswith((".", "/", "~")) and not Path(name).exists()
 
 
 def _model_note(model_ref: str) -> str:
@@ -118,7 +146,7 @@ def _base_desc(base: str) -> str:
     if base == "scratch":
         return ("a small GPT-2-architecture model with random initial weights and a byte-level "
                 "BPE tokenizer trained on the same posts (no pre-trained weights)")
-    if "/" in base or base.startswith("."):
+    if not _is_hub_id(base):
         return f"the model in `{base}`"
     return f"a pre-trained [{base}](https://huggingface.co/{base})"
 

@@ -3,6 +3,7 @@
     huggingtweets demo
     huggingtweets train tweets.csv --base-model gpt2 --epochs 4
     huggingtweets generate bots/gullhaven_dot/model --prompt "My dream is" -n 5
+    huggingtweets push bots/gullhaven_dot/model --repo-id me/gullhaven_dot
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                     metavar="{demo,train,data,generate}")
+                                     metavar="{demo,train,data,generate,push,delete}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
@@ -49,7 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--prompt", help="text every generated post starts with")
         p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
         p.add_argument("--fp16-zip", action="store_true", help="half-precision weights in the zip: half the download")
+        tracked(p)
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
+    def tracked(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--wandb", choices=("online", "offline", "disabled"),
+                       help="W&B tracking (default: WANDB_MODE, else online when logged in, else offline)")
+        p.add_argument("--wandb-project", help=f"W&B project (default: {_default('wandb_project')})")
+        p.add_argument("--wandb-entity", help="W&B user or team (default: your own)")
 
     demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
     common(demo)
@@ -71,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(data)
     data.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
     data.add_argument("--seed", type=int, help=f"seed for the split and the mixing (default: {_default('seed')})")
+    tracked(data)
     data.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
     train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
@@ -93,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("-n", "--num-samples", type=int, default=_default("num_samples"), help="how many posts (default: %(default)s)")
     generate.add_argument("--seed", type=int, help="make the samples reproducible")
     generate.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
+    push = commands.add_parser("push", help="upload a model folder to the Hugging Face Hub (token: HF_TOKEN)")
+    push.add_argument("model", metavar="MODEL_DIR", help="a bot's model folder, such as bots/<handle>/model")
+    push.add_argument("--repo-id", required=True, help="user/name (or org/name) of the repo to create or update")
+    push.add_argument("--public", action="store_true", help="make a new repo public (default: private)")
+    push.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
+    delete = commands.add_parser("delete", help="delete a model repo from the Hugging Face Hub (token: HF_TOKEN)")
+    delete.add_argument("--repo-id", required=True, help="user/name of the repo to delete")
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    delete.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     return parser
 
 
@@ -103,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "push":
+            return _push(args)
+        if args.command == "delete":
+            return _delete(args)
         if args.command == "data":
             return _data(args)
         return _train(args)
@@ -138,8 +162,11 @@ def _train(args: argparse.Namespace) -> int:
 
 def _data(args: argparse.Namespace) -> int:
     from .pipeline import prepare_data
+    from .tracking import tracking
 
-    data = prepare_data(_config(args), on_event=_TerminalView())
+    config = _config(args)
+    with tracking(config, _TerminalView()) as on_event:
+        data = prepare_data(config, on_event)
     print(f"Cleaned posts, splits and stats are in {data.out_dir / 'data'}.")
     return 0
 
@@ -165,7 +192,7 @@ def _config(args: argparse.Namespace) -> Any:
 # flags whose names are the names of `BotConfig` fields
 _CONFIG_FLAGS = ("source", "max_posts", "refresh", "seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
                  "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
-                 "lora", "lora_rank", "lora_alpha", "fp16_zip")
+                 "lora", "lora_rank", "lora_alpha", "fp16_zip", "wandb", "wandb_project", "wandb_entity")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -183,6 +210,31 @@ def _generate(args: argparse.Namespace) -> int:
         copies = CopyDetector([row["text"] for row in read_jsonl(train_file)], tokenizer)
     run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies)
     _print_samples(run.texts, [s.copy for s in run.posts])
+    return 0
+
+
+def _push(args: argparse.Namespace) -> int:
+    from .export import push_model
+
+    url = push_model(Path(args.model), args.repo_id, private=not args.public)
+    print(f"Pushed {args.model} to {url} ({'public' if args.public else 'private'}).")
+    print(f"Take it down again with: huggingtweets delete --repo-id {args.repo_id}")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .export import delete_model
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(f"deleting {args.repo_id} can't be undone. Pass --yes to confirm")
+        answer = input(f"Delete {args.repo_id} from the Hugging Face Hub? This can't be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 1
+    delete_model(args.repo_id)
+    print(f"Deleted {args.repo_id}.")
     return 0
 
 
@@ -207,6 +259,8 @@ class _TerminalView:
             self._bar(event.max_posts, "  posts", "post").update(event.posts - self.bar.n)
         elif isinstance(event, StageStarted):
             print(f"• {event.message}", flush=True)
+        elif isinstance(event, Notice) and event.level == "info":
+            print(f"  {event.message}", flush=True)
         elif isinstance(event, Notice):
             print(f"Warning: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, StageFinished):

@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
@@ -61,6 +62,9 @@ class BotConfig:
     lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights
     lora_alpha: int = 32  # scale alpha/r = 2, peft's usual choice
     lora_targets: tuple[str, ...] | None = None  # module names; None: peft's default for the architecture
+    wandb: str | None = None  # "online", "offline", "disabled"; None: WANDB_MODE, else online if logged in
+    wandb_project: str = "huggingtweets"  # the original's project: every bot's runs side by side
+    wandb_entity: str | None = None  # W&B user or team; None: the logged-in user's default
     scratch: ScratchShape = field(default_factory=ScratchShape)
 
     def __post_init__(self) -> None:
@@ -89,6 +93,8 @@ class BotConfig:
             raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
         if self.lora_rank < 1 or self.lora_alpha < 1:
             raise ConfigError(f"--lora-rank and --lora-alpha must be at least 1, got {self.lora_rank}, {self.lora_alpha}")
+        if self.wandb not in (None, "online", "offline", "disabled"):
+            raise ConfigError(f"--wandb must be online, offline or disabled, got {self.wandb!r}")
         if not 1 <= self.num_samples <= 100:
             raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
 
@@ -108,11 +114,25 @@ class BotConfig:
             return self.learning_rate
         return 2e-3 if self.from_scratch else 1.372e-4
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: paths become strings, tuples lists. Holds no secret, as the config has none."""
+        return _plain(asdict(self))
+
     def with_out_dir(self, handles: list[str]) -> BotConfig:
         """Fill in the default output folder once the handles are known."""
         if self.out_dir is not None:
             return self
         return replace(self, out_dir=Path("bots") / bot_name(handles))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def bot_name(handles: list[str]) -> str:

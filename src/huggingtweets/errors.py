@@ -27,3 +27,7 @@ class DataError(HuggingTweetsError):
 
 class ModelError(HuggingTweetsError):
     """A base model or a trained model folder could not be loaded."""
+
+
+class HubError(HuggingTweetsError):
+    """The Hugging Face Hub refused a push or a delete, or could not be reached."""

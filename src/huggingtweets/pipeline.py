@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .models import add_lora, load_base_model
 from .plots import plot_losses
 from .post import Post, Profile
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
+from .tracking import tracking
 from .train import train_model
 
 
@@ -126,13 +127,21 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         })
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
-        {"repeats": splits.repeats, "seed": splits.seed},
+        {"repeats": splits.repeats, "seed": splits.seed, "out_dir": str(out), "name": bot_name(handles),
+         "handles": handles, "sources": [f.profile.source for f in people],
+         "stats": [s.to_dict() for s in stats],
+         "train_posts": len(splits.train), "validation_posts": len(splits.validation)},
     ))
     return PreparedData(out, bot_name(handles), [f.profile for f in people], stats, kept, splits)
 
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
-    """Run every stage and return the finished bot."""
+    """Run every stage and return the finished bot; W&B watches when enabled (tracking.py)."""
+    with tracking(config, on_event, main=is_main_process()) as observed:
+        return _make_bot(config, observed, links=getattr(observed, "links", {}))
+
+
+def _make_bot(config: BotConfig, on_event: EventHandler, links: dict[str, str]) -> Bot:
     started = time.perf_counter()
     data = prepare_data(config, on_event)
     out = data.out_dir
@@ -149,7 +158,8 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     eval_blocks = pack_blocks(data.splits.validation_texts, tokenizer, block_size=block_size)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     on_event(StageFinished("base", f"{model.num_parameters():,} parameters ({trainable:,} trained); "
-                                   f"{len(train_blocks):,} training blocks of {block_size} tokens"))
+                                   f"{len(train_blocks):,} training blocks of {block_size} tokens",
+                           {"model_config": model.config.to_dict()}))
 
     on_event(StageStarted("train", f"Training for {config.train_epochs:g} epochs"))
     if config.resume:
@@ -169,7 +179,8 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
         return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
     plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
-                                    f"{m['perplexity_after']:.1f}", m))
+                                    f"{m['perplexity_after']:.1f}",
+                           {"metrics": m, "training_args": result.training_args}))
 
     on_event(StageStarted("generate", f"Writing {config.num_samples} posts"))
     run = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed,
@@ -187,12 +198,13 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
         profiles=data.profiles, stats=data.stats, base_model=config.base_model,
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
+        links=links,  # the W&B runs, when online: filled in as the runs start
     ))
     model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip)
     metrics = {**m, "base_model": config.base_model, "seed": config.seed,
                "wall_seconds": time.perf_counter() - started,
-               "config": _plain(asdict(config))}
+               "config": config.to_dict()}
     write_json(out / "metrics.json", metrics)
     # The model folder holds the result; checkpoints (weights + optimizer, 3× the model)
     # and the random-init scratch base only matter while training.
@@ -201,14 +213,3 @@ def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}",
                            {"model_dir": str(model_dir), "zip_path": str(zip_path)}))
     return Bot(out, model_dir, zip_path, data.stats, samples, metrics)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy of a config dict (paths and tuples become strings and lists)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value

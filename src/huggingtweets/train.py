@@ -23,6 +23,7 @@ from .events import EventHandler, TrainProgress, ignore
 class TrainResult:
     metrics: dict[str, Any]  # what goes into metrics.json
     log_history: list[dict[str, Any]]  # the Trainer's own log, for the loss curve
+    training_args: dict[str, Any]  # the TrainingArguments used (tokens masked by transformers)
 
 
 def perplexity(loss: float) -> float:
@@ -136,6 +137,7 @@ def train_model(
             "best_epoch": _best_epoch(trainer.state.log_history),
         },
         log_history=list(trainer.state.log_history),
+        training_args=args.to_dict(),
     )
 
 

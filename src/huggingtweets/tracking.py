@@ -1,0 +1,271 @@
+"""W&B tracking: watches the pipeline's events and records them as two W&B runs.
+
+It observes and never steers: the stages don't know it exists. A preprocess run logs the
+raw posts and the cleaned splits as artifacts; a train run uses them, records the whole
+config, streams the Trainer's metrics, logs the samples as a table and the finished model
+as an artifact. wandb is imported only when tracking is on:
+
+    with tracking(config, on_event=print) as on_event:
+        data = prepare_data(config, on_event)
+"""
+
+from __future__ import annotations
+
+import math
+import netrc
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .errors import ConfigError
+from .events import Event, EventHandler, Notice, StageFinished, StageStarted, TrainProgress, ignore
+
+WANDB_MODES = ("online", "offline", "disabled")
+_WANDB_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline",
+                    "disabled": "disabled"}
+
+
+def wandb_mode(requested: str | None) -> str:
+    """The mode a run uses: ``requested`` (the --wandb flag) if given, else ``WANDB_MODE``,
+    else online when logged in to W&B and offline when not."""
+    if requested:
+        return requested
+    if os.environ.get("WANDB_DISABLED", "").lower() in ("1", "true", "yes"):
+        return "disabled"
+    from_env = _WANDB_ENV_MODES.get(os.environ.get("WANDB_MODE", "").lower())
+    if from_env:
+        return from_env
+    return "online" if _logged_in() else "offline"
+
+
+def _logged_in() -> bool:
+    """Whether wandb would find a key: the environment, or the netrc entry `wandb login` writes.
+    Only presence is checked; the key itself is never read here."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    host = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")).hostname or "api.wandb.ai"
+    try:
+        return netrc.netrc().authenticators(host) is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
+
+
+class Tracker:
+    """An event handler: passes every event on to ``forward``, then records it in W&B."""
+
+    def __init__(self, config: Any, mode: str, forward: EventHandler = ignore) -> None:
+        import wandb
+
+        self.wandb = wandb
+        self.config = config
+        self.mode = mode
+        self.forward = forward
+        self.run: Any = None
+        self.name = "bot"
+        self.out_dir: Path | None = None
+        self.dataset: str | None = None  # "train-dataset-<bot>", once logged
+        self.model_config: dict[str, Any] = {}
+        self.links: dict[str, str] = {}  # what the model card links to; online only
+        self.broken = False  # set when W&B fails: the pipeline goes on untracked
+
+    def __call__(self, event: Event) -> None:
+        self.forward(event)
+        if self.broken:
+            return
+        try:
+            self._record(event)
+        except Exception as error:  # W&B trouble never costs the user their bot
+            self.broken = True
+            self.forward(Notice(f"W&B tracking stopped ({type(error).__name__}: {error}). "
+                                "The bot is made without it; pass --wandb disabled to skip W&B"))
+            try:
+                self._finish(exit_code=1)
+            except Exception:
+                self.run = None
+
+    def _record(self, event: Event) -> None:
+        if isinstance(event, TrainProgress):
+            if self.run is not None:
+                self.run.log(_history(event))
+        elif isinstance(event, StageStarted) and event.stage == "train":
+            self._start_train_run()
+        elif isinstance(event, StageFinished):
+            after = getattr(self, f"_after_{event.stage}", None)
+            if after is not None:
+                after(event.details)
+
+    # --- preprocess run: the data ---
+
+    def _after_dataset(self, details: dict[str, Any]) -> None:
+        self.out_dir, self.name = Path(details["out_dir"]), details["name"]
+        stats = details["stats"]
+        run = self._init("preprocess", {"handles": details["handles"], "seed": details["seed"],
+                                        "bot": self.config.to_dict()})
+        raw = self.wandb.Artifact(f"raw-dataset-{_slug(self.name)}", type="raw-dataset",
+                                  description="The posts as read from their sources, before cleaning.",
+                                  metadata={"handles": details["handles"], "sources": details["sources"]})
+        for path in sorted((self.out_dir / "raw").glob("*.jsonl")):
+            if not path.name.endswith(".partial.jsonl"):
+                raw.add_file(str(path))
+        run.log_artifact(raw)
+        data = self.wandb.Artifact(f"train-dataset-{_slug(self.name)}", type="train-dataset",
+                                   description="Cleaned posts split into training and validation sets.",
+                                   metadata={"handles": details["handles"], "seed": details["seed"],
+                                             "repeats": details["repeats"], "stats": stats})
+        _add_folder(data, self.out_dir / "data")
+        run.log_artifact(data)
+        run.summary.update({"posts_kept": sum(s["kept"] for s in stats),
+                            "train_posts": details["train_posts"],
+                            "validation_posts": details["validation_posts"]})
+        self.dataset = data.name
+        self._finish()
+
+    # --- train run: the model ---
+
+    def _after_base(self, details: dict[str, Any]) -> None:
+        self.model_config = details.get("model_config", {})
+
+    def _start_train_run(self) -> None:
+        if self.out_dir is None:
+            return
+        run = self._init("train", {"bot": self.config.to_dict(), "model": self.model_config})
+        # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
+        run.define_metric("train/global_step")
+        run.define_metric("*", step_metric="train/global_step", step_sync=True)
+        base = self.config.base_model
+        pretrained = self.wandb.Artifact(f"pretrained-model-{_slug(base)}", type="pretrained-model",
+                                         description=f"The base model: {base}", metadata={"base_model": base})
+        if base == "scratch":
+            _add_folder(pretrained, self.out_dir / "base")  # the random init and the posts' tokenizer
+        elif Path(base).is_dir():
+            pretrained.add_reference(Path(base).resolve().as_uri(), checksum=False)
+        else:
+            pretrained.add_reference(f"https://huggingface.co/{base}", checksum=False)
+        if self.mode == "online":
+            run.use_artifact(f"{self.dataset}:latest")
+            run.use_artifact(pretrained)
+        else:
+            # wandb can't mark an input artifact offline: the base is logged from this run and
+            # the dataset named in the config, so a later `wandb sync` still shows both.
+            run.config.update({"dataset_artifact": self.dataset})
+            run.log_artifact(pretrained)
+
+    def _after_train(self, details: dict[str, Any]) -> None:
+        if self.run is None:
+            return
+        self.run.config.update({"training_args": details.get("training_args", {})}, allow_val_change=True)
+        self.run.summary.update({k: v for k, v in details.get("metrics", {}).items()
+                                 if isinstance(v, (int, float, str)) and _finite(v)})
+
+    def _after_generate(self, details: dict[str, Any]) -> None:
+        if self.run is None:
+            return
+        table = self.wandb.Table(columns=["Input", "Prediction", "Copy"],
+                                 data=[[self.config.prompt, text, copy]
+                                       for text, copy in zip(details["samples"], details["copies"])])
+        self.run.log({"samples": table})
+        self.run.summary["copy_rate"] = details["copy_rate"]
+
+    def _after_export(self, details: dict[str, Any]) -> None:
+        if self.run is None:
+            return
+        model = self.wandb.Artifact(f"finetuned-model-{_slug(self.name)}", type="finetuned-model",
+                                    description=f"{self.name}'s bot, fine-tuned from {self.config.base_model}",
+                                    metadata={"base_model": self.config.base_model})
+        _add_folder(model, Path(details["model_dir"]))
+        self.run.log_artifact(model)
+        self._finish()
+
+    # --- runs ---
+
+    def _init(self, job_type: str, config: dict[str, Any]) -> Any:
+        wandb = self.wandb
+        self.run = wandb.init(
+            project=self.config.wandb_project, entity=self.config.wandb_entity, mode=self.mode,
+            job_type=job_type, name=f"@{self.name}-{job_type}", group=self.name,
+            dir=str(self.out_dir), config=config, reinit="finish_previous",
+            settings=wandb.Settings(silent=True, console="off", save_code=False, disable_git=True),
+        )
+        if self.mode == "online" and self.run.url:
+            self.links[f"{job_type} run"] = self.run.url
+        return self.run
+
+    def _finish(self, exit_code: int = 0) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        where = run.url if self.mode == "online" else run.dir
+        run.finish(exit_code=exit_code)
+        if exit_code == 0 and self.mode == "online":
+            self.forward(Notice(f"W&B {run.job_type} run: {where}", level="info"))
+        elif exit_code == 0:
+            folder = Path(run.dir).parent
+            self.forward(Notice(f"W&B {run.job_type} run saved offline; upload it with `wandb sync {folder}`",
+                                level="info"))
+
+    def close(self, failed: bool = False) -> None:
+        if not self.broken:
+            self._finish(exit_code=1 if failed else 0)
+
+
+@contextmanager
+def tracking(config: Any, on_event: EventHandler = ignore, *, main: bool = True) -> Iterator[EventHandler]:
+    """``on_event``, plus W&B tracking when ``config.wandb`` (or the environment) turns it on.
+
+    A run open when the block raises is marked failed. Tracking never stops a bot being made:
+    if W&B can't start, a notice says so and the pipeline goes on untracked."""
+    mode = wandb_mode(config.wandb)
+    if mode == "disabled" or not main:
+        yield on_event
+        return
+    try:
+        tracker = Tracker(config, mode, on_event)
+    except ImportError:
+        if config.wandb:
+            raise ConfigError(f"--wandb {config.wandb} needs the wandb package. Run `pip install wandb`, "
+                              "or pass --wandb disabled") from None
+        on_event(Notice("wandb is not installed, so this run is not tracked. `pip install wandb` to track it",
+                        level="info"))
+        yield on_event
+        return
+    try:
+        yield tracker
+    except BaseException:
+        tracker.close(failed=True)
+        raise
+    tracker.close()
+
+
+def _add_folder(artifact: Any, folder: Path) -> None:
+    """`artifact.add_dir`, file by file: the same entries without wandb printing to the terminal."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            artifact.add_file(str(path), name=path.relative_to(folder).as_posix())
+
+
+def _history(event: TrainProgress) -> dict[str, float]:
+    """The Trainer's log keys in W&B's usual sections: eval_loss → eval/loss, loss → train/loss."""
+    row = {"train/global_step": float(event.step), "train/epoch": event.epoch}
+    for key, value in event.metrics.items():
+        if key == "perplexity":
+            row["eval/perplexity"] = value
+        elif key.startswith("eval_"):
+            row[f"eval/{key[5:]}"] = value
+        else:
+            row[f"train/{key}"] = value
+    return {k: v for k, v in row.items() if _finite(v)}
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _slug(name: str) -> str:
+    """An artifact name W&B accepts (letters, digits, -, _, .)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "model"
+
+
