@@ -1,27 +1,181 @@
-"""huggingtweets-demo.ipynb, run top to bottom in a real kernel, as Run all does."""
+"""The notebook app: its widgets driven headless in pytest, and huggingtweets-demo.ipynb run by nbclient."""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+import pytest
+
+pytest.importorskip("ipywidgets", reason="the notebook app needs ipywidgets (pip install -e '.[test]')")
+
+from huggingtweets.notebook import AI_LABEL, App, AppState, download_url, samples_html  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "huggingtweets-demo.ipynb"
 
 
-def test_notebook_runs_top_to_bottom_on_the_demo(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("HUGGINGTWEETS_NOTEBOOK_TEST", "1")  # one epoch
+@pytest.fixture(scope="module")
+def clicked(tmp_path_factory):
+    """An app taken through every step by clicking, as a user does: (app, folder, what each step showed)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("app")
+    before = Path.cwd()
+    os.chdir(folder)  # the app writes bots/ and uploads/ beside the notebook
+    try:
+        app = App(AppState(test=True))
+        seen = {"disabled at start": [b.disabled for b in (app.train_button, app.generate_button,
+                                                           app.download_button, app.push_button)]}
+        app.handles[0].value = "sample"
+        app.get_posts.click()
+        seen["after posts"] = [b.disabled for b in (app.train_button, app.generate_button)]
+        app.train_button.click()
+        app.prompt.value = "Kevin"
+        app.generate_button.click()
+        app.download_button.click()
+    finally:
+        os.chdir(before)
+    return app, folder, seen
+
+
+def test_each_button_opens_the_next_step(clicked) -> None:
+    app, _, seen = clicked
+    assert seen["disabled at start"] == [True, True, True, True]
+    assert seen["after posts"] == [False, True]  # train is live, generate waits for a model
+    for button in (app.get_posts, app.train_button, app.generate_button, app.download_button):
+        assert button.button_style == "success", (button.description, app.train_log.text.value)
+        assert not button.disabled
+    for log in (app.posts_log, app.train_log, app.generate_log, app.download_log):
+        assert log.error_line.value == ""
+
+
+def test_get_posts_shows_the_stats_table_and_cleaned_posts(clicked) -> None:
+    app, _, _ = clicked
+    shown = app.posts_log.text.value
+    assert "Posts downloaded" in shown and "Posts kept" in shown and "527" in shown
+    assert shown.count("<li>") == 5
+
+
+def test_training_shows_progress_and_live_perplexity(clicked) -> None:
+    app, folder, _ = clicked
+    assert app.progress.max > 1 and app.progress.value == app.progress.max
+    assert app.progress.bar_style == "success"
+    assert re.search(r"loss \d+\.\d{3} · validation perplexity [\d,]+\.\d", app.live.value)
+    assert "validation perplexity" in app.train_log.text.value  # before → after, from the train stage
+    assert (folder / "bots" / "gullhaven_dot" / "model" / "README.md").is_file()
+
+
+def test_generate_shows_ten_posts_from_the_prompt_with_share_links(clicked) -> None:
+    app, _, _ = clicked
+    table = app.samples_table.value
+    posts = re.findall(r"<td style='text-align:left'>(.*?)</td>", table)
+    assert len(posts) == 10 and all(p.startswith("Kevin") for p in posts)
+    assert table.count("https://x.com/intent/post?text=Kevin") == 10
+    assert table.count("https://bsky.app/intent/compose?text=Kevin") == 10
+    assert [s.text for s in app.state.samples] == [p.replace("&#x27;", "'").replace("&amp;", "&")
+                                                    .replace("&lt;", "<").replace("&gt;", ">")
+                                                    .replace("&quot;", '"') for p in posts]
+
+
+def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:
+    from transformers import pipeline
+
+    app, folder, _ = clicked
+    href = re.search(r'href="([^"]+)"', app.download_link.value).group(1)
+    assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and 'download="gullhaven_dot.zip"' in app.download_link.value
+    with zipfile.ZipFile(folder / href) as zf:
+        zf.extractall(tmp_path)
+    out = pipeline("text-generation", model=str(tmp_path / "gullhaven_dot"))("Kevin", max_new_tokens=5, min_length=0)
+    assert out[0]["generated_text"].startswith("Kevin")
+
+
+def test_a_mistake_is_one_red_line_with_details_folded_away(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = App(AppState(test=True))
+    app.get_posts.click()  # nothing typed
+    assert app.get_posts.button_style == "danger" and not app.get_posts.disabled
+    assert "Error: no posts to read. Type a handle (or `sample` for the demo) or upload a file." in \
+        app.posts_log.error_line.value
+    assert "Traceback" in app.posts_log.details.value and app.posts_log.fold.layout.display is None
+    assert app.train_button.disabled
+    app.handles[0].value = "missing.csv"
+    app.get_posts.click()
+    assert "Error: no such file: missing.csv" in app.posts_log.error_line.value
+    app.handles[0].value = "sample"  # fixed: the same button works again, the error is gone
+    app.get_posts.click()
+    assert app.get_posts.button_style == "success" and app.posts_log.error_line.value == ""
+    assert app.posts_log.fold.layout.display == "none" and not app.train_button.disabled
+
+
+def test_an_uploaded_csv_is_read(tmp_path, monkeypatch) -> None:
+    from datetime import datetime, timezone
+
+    monkeypatch.chdir(tmp_path)
+    rows = "\n".join(f'"Post {i}: the ferry is late and Kevin is on the roof again, crew. {"x" * 50}"'
+                     for i in range(150))
+    content = f"text\n{rows}\n".encode()
+    app = App(AppState(test=True))
+    app.upload.value = ({"name": "dot.csv", "type": "text/csv", "size": len(content),
+                         "content": memoryview(content), "last_modified": datetime.now(timezone.utc)},)
+    app.get_posts.click()
+    assert app.get_posts.button_style == "success", app.posts_log.error_line.value
+    assert (tmp_path / "uploads" / "dot.csv").read_bytes() == content
+    assert "150" in app.posts_log.text.value
+
+
+def test_push_sends_the_model_with_the_token_from_the_password_field(clicked, fake_hub, monkeypatch) -> None:
+    app, _, _ = clicked
+    monkeypatch.delenv("HF_TOKEN")  # only the field has it
+    app.repo_id.value, app.hf_token.value = "dot/gullhaven_dot", fake_hub.token
+    app.push_button.click()
+    assert app.push_button.button_style == "success", app.download_log.error_line.value
+    assert fake_hub.repos["dot/gullhaven_dot"]["private"] is True
+    assert "model.safetensors" in fake_hub.repos["dot/gullhaven_dot"]["files"]
+    assert "Pushed to" in app.download_log.text.value
+
+
+def test_samples_are_escaped_and_labelled_when_shared() -> None:
+    from huggingtweets.generate import Sample
+
+    table = samples_html([Sample("<b>bold</b> & more"), Sample("again", copy=True)])
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in table and "<b>bold" not in table
+    assert "near-copy" in table
+    from urllib.parse import quote
+
+    assert quote(AI_LABEL) in table
+
+
+def test_download_url_under_voila(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    assert download_url(tmp_path / "bots" / "a b" / "x.zip") == "/voila/files/bots/a%20b/x.zip"
+
+
+def test_notebook_runs_top_to_bottom_pressing_every_button(tmp_path, monkeypatch) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("HUGGINGTWEETS_NOTEBOOK_TEST", "drive")  # tiny model; the cells click
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
 
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "Error:" not in text
-    assert "Posts kept" in text and "validation perplexity" in text
-    assert " 1. " in text and "10. " in text  # the ten samples
+    assert "No GPU" in text or "GPU:" in text
     assert (tmp_path / "bots" / "gullhaven_dot" / "gullhaven_dot.zip").is_file()
-    links = [o for o in outputs if o.output_type in ("display_data", "execute_result")]
-    assert any("gullhaven_dot.zip" in str(o.get("data", {})) for o in links)
+
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].values()
+    buttons = {s["state"]["description"]: s["state"]["button_style"] for s in states
+               if s["model_name"] == "ButtonModel"}
+    for pressed in ("Get posts", "Train", "Generate", "Download model zip"):
+        assert buttons[pressed] == "success", buttons
+    html_values = [s["state"].get("value", "") for s in states if s["model_name"] == "HTMLModel"]
+    samples = next(v for v in html_values if "huggingtweets-samples" in v)
+    assert len(re.findall(r"<td style='text-align:left'>Kevin", samples)) == 10
+    assert not [v for v in html_values if "Error:" in v]
+    assert any("gullhaven_dot.zip</a>" in v for v in html_values)

@@ -31,7 +31,7 @@ _EXPORTS = {
     "sample_posts": "generate",
     "render_card": "card", "CardFacts": "card",
     "export_model": "export",
-    "make_bot": "pipeline", "prepare_data": "pipeline", "Bot": "pipeline",
+    "make_bot": "pipeline", "prepare_data": "pipeline", "train_bot": "pipeline", "Bot": "pipeline",
     "StageStarted": "events", "StageFinished": "events", "TrainProgress": "events", "Notice": "events",
 }
 

@@ -16,6 +16,7 @@ from typing import Any
 class StageStarted:
     stage: str  # "fetch", "clean", "dataset", "base", "train", "generate", "export"
     message: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

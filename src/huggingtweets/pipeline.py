@@ -138,15 +138,19 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     """Run every stage and return the finished bot; W&B watches when enabled (tracking.py)."""
     with tracking(config, on_event, main=is_main_process()) as observed:
-        return _make_bot(config, observed, links=getattr(observed, "links", {}))
+        data = prepare_data(config, observed)
+        return train_bot(config, data, observed, links=getattr(observed, "links", None))
 
 
-def _make_bot(config: BotConfig, on_event: EventHandler, links: dict[str, str]) -> Bot:
+def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ignore, *,
+              links: dict[str, str] | None = None) -> Bot:
+    """The stages after `prepare_data`: train, sample, write the card, export. The notebook
+    calls the two separately, one button each. ``links`` (W&B run URLs) go into the card."""
     started = time.perf_counter()
-    data = prepare_data(config, on_event)
     out = data.out_dir
 
-    on_event(StageStarted("base", f"Loading base model {config.base_model}"))
+    on_event(StageStarted("base", f"Loading base model {config.base_model}",
+                          {"out_dir": str(out), "name": data.name}))
     model, tokenizer = load_base_model(
         config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
         folder=out / "base", shape=config.scratch, seed=config.seed, reuse=config.resume,
@@ -198,7 +202,7 @@ def _make_bot(config: BotConfig, on_event: EventHandler, links: dict[str, str]) 
         profiles=data.profiles, stats=data.stats, base_model=config.base_model,
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
-        links=links,  # the W&B runs, when online: filled in as the runs start
+        links=links or {},  # the W&B runs, when online: filled in as the runs start
     ))
     model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip)

@@ -66,7 +66,7 @@ class Tracker:
         self.forward = forward
         self.run: Any = None
         self.name = "bot"
-        self.out_dir: Path | None = None
+        self.out_dir = Path(".")  # the bot's folder, once the data stage names it
         self.dataset: str | None = None  # "train-dataset-<bot>", once logged
         self.model_config: dict[str, Any] = {}
         self.links: dict[str, str] = {}  # what the model card links to; online only
@@ -91,6 +91,10 @@ class Tracker:
         if isinstance(event, TrainProgress):
             if self.run is not None:
                 self.run.log(_history(event))
+        elif isinstance(event, StageStarted) and event.stage == "base":
+            # training may start in another call than the data (the notebook's Train button)
+            self.out_dir, self.name = Path(event.details["out_dir"]), event.details["name"]
+            self.dataset = self.dataset or f"train-dataset-{_slug(self.name)}"
         elif isinstance(event, StageStarted) and event.stage == "train":
             self._start_train_run()
         elif isinstance(event, StageFinished):
@@ -130,8 +134,6 @@ class Tracker:
         self.model_config = details.get("model_config", {})
 
     def _start_train_run(self) -> None:
-        if self.out_dir is None:
-            return
         run = self._init("train", {"bot": self.config.to_dict(), "model": self.model_config})
         # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
         run.define_metric("train/global_step")

@@ -1,0 +1,350 @@
+"""The notebook app: four widget forms over the library, one per step of making a bot.
+
+All state lives in an `AppState`; `App` builds the widgets over it, so a notebook holds one
+object and every cell can be re-run. Buttons call the library and draw its events:
+
+    app = App(AppState.for_this_machine())
+    display(app.posts)     # 1. handles, source, upload → "Get posts"
+    display(app.train)     # 2. base model, epochs, W&B key → "Train"
+    display(app.generate)  # 3. prompt → "Generate": 10 posts with copy flags and share links
+    display(app.download)  # 4. "Download model zip", "Push to Hugging Face"
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ._io import atomic_path
+from .clean import stats_table
+from .config import BotConfig, ScratchShape
+from .errors import ConfigError, HuggingTweetsError
+from .events import Event, FetchProgress, Notice, StageFinished, StageStarted, TrainProgress
+from .pipeline import Bot, PreparedData, prepare_data, train_bot
+from .tracking import tracking
+
+BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
+SOURCE_KINDS = ("auto", "sample", "archive", "file", "mastodon", "bluesky", "x")
+AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
+# HUGGINGTWEETS_NOTEBOOK_TEST=tiny|drive: this model and one epoch (the notebook's tests)
+TEST_SHAPE = ScratchShape(n_layer=2, n_embd=32, n_head=2, n_positions=256, vocab_size=500)
+
+
+@dataclass
+class AppState:
+    """What the user chose and what the steps made so far."""
+
+    gpu: bool = False
+    test: bool = False  # tiny model, one epoch: for the notebook's own tests
+    drive: bool = False  # the notebook's cells press the buttons themselves (nbclient test)
+    data: PreparedData | None = None
+    bot: Bot | None = None
+    config: BotConfig | None = None  # of the last "Get posts"
+    samples: list[Any] = field(default_factory=list)  # the last "Generate"
+    loaded: tuple[str, Any, Any] | None = None  # (model dir, model, tokenizer) for generating
+    uploads: Path = Path("uploads")  # where uploaded files are saved
+
+    @classmethod
+    def for_this_machine(cls) -> AppState:
+        mode = os.environ.get("HUGGINGTWEETS_NOTEBOOK_TEST", "")  # "tiny", or "drive": tiny and self-driving
+        return cls(gpu=gpu_available(), test=bool(mode), drive=mode == "drive")
+
+    @property
+    def default_base(self) -> str:
+        return "gpt2" if self.gpu and not self.test else "scratch"
+
+
+def gpu_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def gpu_check() -> str:
+    """One paragraph for the notebook's GPU cell: what this runtime has and what to do."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)}. Fine-tuning gpt2 takes a few minutes."
+    return ("No GPU. In Colab: Runtime → Change runtime type → T4 GPU → Save, then Runtime → Run all. "
+            "You can also go on without one: the base model is then `scratch`, a small model trained "
+            "from nothing in a minute or two, which learns words and topics but not fluent English.")
+
+
+class App:
+    """The widgets of the four steps, built over one `AppState`."""
+
+    def __init__(self, state: AppState) -> None:
+        import ipywidgets as w
+
+        self.state = state
+        # --- 1. posts ---
+        self.handles = [w.Text(placeholder=p, description=f"Person {i + 1}", layout=w.Layout(width="420px"))
+                        for i, p in enumerate(("@user@instance, name.bsky.social, a file path or sample",
+                                               "optional: a second person", "optional: a third person"))]
+        self.source = w.Dropdown(options=SOURCE_KINDS, value="auto", description="Source")
+        self.upload = w.FileUpload(accept=".zip,.js,.csv,.tsv,.json,.jsonl,.txt", multiple=True,
+                                   description="X archive / CSV")
+        self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
+                                    description="W&B key")
+        self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary")
+        self.posts_log = _Log(w)
+        # --- 2. train ---
+        self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
+        self.epochs = w.BoundedFloatText(value=_epochs_for(self.base_model.value, state), min=0.1, max=200,
+                                         step=1, description="Epochs")
+        self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True)
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
+        self.live = w.HTML()  # loss and perplexity as they come
+        self.train_log = _Log(w)
+        # --- 3. generate ---
+        self.prompt = w.Text(placeholder="optional: how every post starts, e.g. My dream is",
+                             description="Prompt", layout=w.Layout(width="420px"))
+        self.generate_button = w.Button(description="Generate", icon="pencil", button_style="primary",
+                                        disabled=True)
+        self.samples_table = w.HTML()
+        self.generate_log = _Log(w)
+        # --- 4. download and push ---
+        self.download_button = w.Button(description="Download model zip", icon="file-archive-o",
+                                        button_style="primary", disabled=True)
+        self.download_link = w.HTML()
+        self.repo_id = w.Text(placeholder="you/name", description="Repo id")
+        self.hf_token = w.Password(placeholder="a write token from huggingface.co/settings/tokens",
+                                   description="HF token")
+        self.private = w.Checkbox(value=True, description="Private")
+        self.push_button = w.Button(description="Push to Hugging Face", icon="upload", disabled=True)
+        self.download_log = _Log(w)
+
+        self.base_model.observe(lambda change: setattr(self.epochs, "value", _epochs_for(change["new"], state)),
+                                names="value")
+        self.get_posts.on_click(lambda _: self._step(self.get_posts, self.posts_log, self._get_posts))
+        self.train_button.on_click(lambda _: self._step(self.train_button, self.train_log, self._train))
+        self.generate_button.on_click(lambda _: self._step(self.generate_button, self.generate_log, self._generate))
+        self.download_button.on_click(lambda _: self._step(self.download_button, self.download_log, self._download))
+        self.push_button.on_click(lambda _: self._step(self.push_button, self.download_log, self._push))
+
+        self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.get_posts,
+                             self.posts_log.box])
+        self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.train_button,
+                             self.progress, self.live, self.train_log.box])
+        self.generate = w.VBox([self.prompt, self.generate_button, self.samples_table, self.generate_log.box])
+        self.download = w.VBox([self.download_button, self.download_link,
+                                w.HTML("<b>Optional:</b> share the model on the Hugging Face Hub."),
+                                self.repo_id, self.hf_token, self.private, self.push_button, self.download_log.box])
+        self._enable()
+
+    # --- the steps ---
+
+    def _get_posts(self, log: _Log) -> None:
+        sources = [h.value.strip() for h in self.handles if h.value.strip()]
+        sources += [str(p) for p in self._save_uploads()]
+        if not sources:
+            raise ConfigError("no posts to read. Type a handle (or `sample` for the demo) or upload a file")
+        if self.wandb_key.value.strip():  # this process only: never written to a file
+            os.environ["WANDB_API_KEY"] = self.wandb_key.value.strip()
+        kind = None if self.source.value == "auto" else self.source.value
+        config = BotConfig(sources=tuple(sources), source=kind, base_model=self.base_model.value)
+        self.state.data = self.state.bot = None
+        self.state.samples, self.state.loaded = [], None
+        with tracking(config, _View(self, log)) as on_event:
+            data = prepare_data(config, on_event)
+        # the bot's folder held as an absolute path: the kernel's working folder may change
+        self.state.config, self.state.data = config, replace(data, out_dir=data.out_dir.resolve())
+        shown = "".join(f"<li>{html.escape(p['text'])}</li>" for p in data.splits.train[:5])
+        log.html(f"<pre>{html.escape(stats_table(data.stats))}</pre><b>A few cleaned posts:</b><ul>{shown}</ul>")
+
+    def _train(self, log: _Log) -> None:
+        state = self.state
+        if state.data is None or state.config is None:
+            raise ConfigError("there are no posts yet. Press “Get posts” first")
+        config = replace(state.config, base_model=self.base_model.value, epochs=float(self.epochs.value),
+                         out_dir=state.data.out_dir, **({"scratch": TEST_SHAPE} if state.test else {}))
+        self.progress.value, self.progress.bar_style = 0, "info"
+        with tracking(config, _View(self, log)) as on_event:
+            state.bot = train_bot(config, state.data, on_event, links=getattr(on_event, "links", None))
+        state.samples, state.loaded = state.bot.samples, None
+        self.progress.bar_style = "success"
+        self.samples_table.value = samples_html(state.bot.samples)
+
+    def _generate(self, log: _Log) -> None:
+        from .generate import CopyDetector, sample_posts
+        from .models import load_model
+
+        state = self.state
+        if state.bot is None or state.data is None:
+            raise ConfigError("there is no model yet. Press “Train” first")
+        folder = str(state.bot.model_dir)
+        if state.loaded is None or state.loaded[0] != folder:
+            model, tokenizer = load_model(folder)
+            state.loaded = (folder, model, tokenizer)
+        _, model, tokenizer = state.loaded
+        log.line(f"• Writing 10 posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
+        run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=10,
+                           copies=CopyDetector(state.data.splits.train_texts, tokenizer))
+        state.samples = run.posts
+        self.samples_table.value = samples_html(run.posts)
+        log.line(f"  {run.copy_rate:.0%} of the posts drawn were near-copies of training posts"
+                 + (" and were replaced" if run.copies else ""))
+
+    def _download(self, log: _Log) -> None:
+        bot = self.state.bot
+        if bot is None:
+            raise ConfigError("there is no model yet. Press “Train” first")
+        if "google.colab" in sys.modules:
+            from google.colab import files  # type: ignore[import-not-found]
+
+            files.download(str(bot.zip_path))
+            log.line(f"Downloading {bot.zip_path.name}: your browser asks where to save it.")
+            return
+        href = html.escape(download_url(bot.zip_path), quote=True)
+        size = bot.zip_path.stat().st_size / 1e6
+        self.download_link.value = (f'<a href="{href}" download="{bot.zip_path.name}" target="_blank">'
+                                    f"⬇ {html.escape(bot.zip_path.name)}</a> ({size:,.1f} MB)")
+        log.line("Click the link to save the zip.")
+
+    def _push(self, log: _Log) -> None:
+        from .export import push_model
+
+        bot = self.state.bot
+        if bot is None:
+            raise ConfigError("there is no model yet. Press “Train” first")
+        token = self.hf_token.value.strip() or None  # kept in the widget only
+        url = push_model(bot.model_dir, self.repo_id.value.strip(), token=token, private=self.private.value)
+        log.html(f'Pushed to <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a> '
+                 f"({'private' if self.private.value else 'public'}).")
+
+    # --- plumbing ---
+
+    def _save_uploads(self) -> list[Path]:
+        saved = []
+        for item in self.upload.value:
+            target = self.state.uploads / Path(item["name"]).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(bytes(item["content"]))
+            saved.append(target)
+        return saved
+
+    def _step(self, button: Any, log: _Log, action: Callable[[_Log], None]) -> None:
+        """Run one step: the button is disabled meanwhile, then green, or red with one error line."""
+        button.disabled, button.button_style = True, "warning"
+        log.clear()
+        try:
+            action(log)
+        except HuggingTweetsError as error:
+            log.error(f"Error: {str(error).rstrip('.')}.", traceback.format_exc())
+            button.button_style = "danger"
+        except Exception as error:  # a bug or a backend failure: still one line, details folded away
+            log.error(f"Error: {type(error).__name__}: {error}. The details below say more; "
+                      "press the button again or re-run the cell.", traceback.format_exc())
+            button.button_style = "danger"
+        else:
+            button.button_style = "success"
+        finally:
+            self._enable()
+
+    def _enable(self) -> None:
+        """Each button is live once the step before it has made what it needs."""
+        self.get_posts.disabled = False
+        self.train_button.disabled = self.state.data is None
+        for button in (self.generate_button, self.download_button, self.push_button):
+            button.disabled = self.state.bot is None
+
+
+class _Log:
+    """A step's messages: lines, an error line, and the details folded in an accordion."""
+
+    def __init__(self, w: Any) -> None:
+        self.text = w.HTML()
+        self.error_line = w.HTML()
+        self.details = w.HTML()
+        self.fold = w.Accordion(children=[self.details], selected_index=None)
+        self.fold.set_title(0, "Details")
+        self.fold.layout.display = "none"
+        self.box = w.VBox([self.error_line, self.text, self.fold])
+        self.lines: list[str] = []
+
+    def line(self, text: str) -> None:
+        self.html(f"<pre style='margin:0'>{html.escape(text)}</pre>")
+
+    def html(self, fragment: str) -> None:
+        self.lines.append(fragment)
+        self.text.value = "".join(self.lines)
+
+    def error(self, message: str, details: str) -> None:
+        self.error_line.value = f"<b style='color:#b00020'>{html.escape(message)}</b>"
+        self.details.value = f"<pre>{html.escape(details)}</pre>"
+        self.fold.layout.display = None
+
+    def clear(self) -> None:
+        self.lines = []
+        self.text.value = self.error_line.value = self.details.value = ""
+        self.fold.layout.display = "none"
+
+
+class _View:
+    """Draws the pipeline's events in the widgets: log lines, the progress bar, live loss."""
+
+    def __init__(self, app: App, log: _Log) -> None:
+        self.app, self.log = app, log
+        self.loss: float | None = None  # the last training loss, kept while evaluations report
+        self.perplexity: float | None = None
+
+    def __call__(self, event: Event) -> None:
+        bar = self.app.progress
+        if isinstance(event, TrainProgress):
+            bar.max, bar.value = max(event.total_steps, 1), event.step
+            if "perplexity" in event.metrics:
+                self.perplexity = event.metrics["perplexity"]
+            if "loss" in event.metrics:
+                self.loss = event.metrics["loss"]
+            parts = [f"epoch {event.epoch:.2f}"]
+            if self.loss is not None:
+                parts.append(f"loss {self.loss:.3f}")
+            if self.perplexity is not None:
+                parts.append(f"validation perplexity {self.perplexity:,.1f}")
+            self.app.live.value = " · ".join(parts)
+        elif isinstance(event, FetchProgress):
+            self.log.text.value = "".join(self.log.lines) + f"<pre style='margin:0'>  {event.posts:,} posts</pre>"
+        elif isinstance(event, StageStarted):
+            self.log.line(f"• {event.message}")
+        elif isinstance(event, StageFinished) and event.stage not in ("clean", "generate"):
+            self.log.line(f"  {event.message}")  # the stats table and the samples get their own display
+        elif isinstance(event, Notice):
+            self.log.line(("Warning: " if event.level == "warning" else "  ") + event.message)
+
+
+def samples_html(samples: list[Any]) -> str:
+    """The posts as a table: text, copy flag, and links to share each one, labelled as AI-made."""
+    rows = []
+    for i, sample in enumerate(samples, 1):
+        shared = quote(f"{sample.text}\n\n{AI_LABEL}")
+        share = (f'<a href="https://x.com/intent/post?text={shared}" target="_blank">X</a> · '
+                 f'<a href="https://bsky.app/intent/compose?text={shared}" target="_blank">Bluesky</a>')
+        copy = "⚠ near-copy of a training post" if sample.copy else ""
+        rows.append(f"<tr><td>{i}</td><td style='text-align:left'>{html.escape(sample.text)}</td>"
+                    f"<td>{copy}</td><td>{share}</td></tr>")
+    return ("<table class='huggingtweets-samples'><tr><th>#</th><th>Post</th><th>Copy?</th><th>Share</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def download_url(path: Path) -> str:
+    """Where a browser fetches a file of the notebook's folder: Voila serves files under
+    voila/files/ (see voila.json); Jupyter resolves links relative to the notebook."""
+    rel = os.path.relpath(path.resolve(), Path.cwd()).replace(os.sep, "/")
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return f"{os.environ.get('VOILA_SERVER_URL', '/').rstrip('/')}/voila/files/{quote(rel)}"
+    return quote(rel)
+
+
+def _epochs_for(base_model: str, state: AppState) -> float:
+    if state.test:
+        return 1.0
+    return BotConfig(sources=("sample",), base_model=base_model).train_epochs
