@@ -85,22 +85,23 @@ class App:
         import ipywidgets as w
 
         self.state = state
+        fit = {"layout": w.Layout(width="max-content", min_width="160px")}  # labels never cut off
         # --- 1. posts ---
         self.handles = [w.Text(placeholder=p, description=f"Person {i + 1}", layout=w.Layout(width="420px"))
                         for i, p in enumerate(("@user@instance, name.bsky.social, a file path or sample",
                                                "optional: a second person", "optional: a third person"))]
         self.source = w.Dropdown(options=SOURCE_KINDS, value="auto", description="Source")
         self.upload = w.FileUpload(accept=".zip,.js,.csv,.tsv,.json,.jsonl,.txt", multiple=True,
-                                   description="X archive / CSV")
+                                   description="X archive / CSV", **fit)
         self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
-                                    description="W&B key")
-        self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary")
+                                    description="W&B key", layout=w.Layout(width="420px"))
+        self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary", **fit)
         self.posts_log = _Log(w)
         # --- 2. train ---
         self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
         self.epochs = w.BoundedFloatText(value=_epochs_for(self.base_model.value, state), min=0.1, max=200,
                                          step=1, description="Epochs")
-        self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True)
+        self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
         self.live = w.HTML()  # loss and perplexity as they come
         self.train_log = _Log(w)
@@ -108,18 +109,18 @@ class App:
         self.prompt = w.Text(placeholder="optional: how every post starts, e.g. My dream is",
                              description="Prompt", layout=w.Layout(width="420px"))
         self.generate_button = w.Button(description="Generate", icon="pencil", button_style="primary",
-                                        disabled=True)
+                                        disabled=True, **fit)
         self.samples_table = w.HTML()
         self.generate_log = _Log(w)
         # --- 4. download and push ---
         self.download_button = w.Button(description="Download model zip", icon="file-archive-o",
-                                        button_style="primary", disabled=True)
+                                        button_style="primary", disabled=True, **fit)
         self.download_link = w.HTML()
-        self.repo_id = w.Text(placeholder="you/name", description="Repo id")
+        self.repo_id = w.Text(placeholder="you/name", description="Repo id", layout=w.Layout(width="420px"))
         self.hf_token = w.Password(placeholder="a write token from huggingface.co/settings/tokens",
-                                   description="HF token")
+                                   description="HF token", layout=w.Layout(width="420px"))
         self.private = w.Checkbox(value=True, description="Private")
-        self.push_button = w.Button(description="Push to Hugging Face", icon="upload", disabled=True)
+        self.push_button = w.Button(description="Push to Hugging Face", icon="upload", disabled=True, **fit)
         self.download_log = _Log(w)
 
         self.base_model.observe(lambda change: setattr(self.epochs, "value", _epochs_for(change["new"], state)),

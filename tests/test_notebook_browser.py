@@ -1,0 +1,142 @@
+"""huggingtweets-demo.ipynb as a user meets it: served by Voila on 127.0.0.1, driven in headless
+Chromium through Playwright. Type the demo handle, click through every step, download the zip.
+
+Needs Debian's `chromium` package (/usr/bin/chromium; Playwright's own browser download does not
+work here) and `voila` + `playwright` from the test extra. `.ci/run` installs them and sets
+HUGGINGTWEETS_REQUIRE_BROWSER=1, which turns a missing browser into a failure instead of a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("HUGGINGTWEETS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STEP_TIMEOUT = 240_000  # ms: a step on a loaded 2-core CI machine
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).is_file():
+        return f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium chromium-driver)"
+    for module in ("voila", "playwright"):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"the {module} package is missing: pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    reason = _missing()
+    if reason:
+        if os.environ.get("HUGGINGTWEETS_REQUIRE_BROWSER"):
+            pytest.fail(f"THE REAL-BROWSER TEST CANNOT RUN: {reason}")
+        print(f"\n*** SKIPPING THE REAL-BROWSER TEST OF THE NOTEBOOK: {reason} ***", file=sys.stderr)
+        pytest.skip(f"REAL-BROWSER TEST NOT RUN: {reason}")
+    work = tmp_path_factory.mktemp("voila")
+    for name in ("huggingtweets-demo.ipynb", "voila.json"):
+        shutil.copy(REPO / name, work / name)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HUGGINGTWEETS_NOTEBOOK_TEST": "tiny", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    log = open(work / "voila.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voila", "huggingtweets-demo.ipynb", "--no-browser", f"--port={port}",
+         "--Voila.ip=127.0.0.1", "--Voila.open_browser=False"],
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "api/status", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None:
+                pytest.fail(f"voila exited: {(work / 'voila.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url, work
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+
+
+def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, work = voila_url
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+        try:
+            page.goto(url, timeout=STEP_TIMEOUT)
+            handle = page.get_by_placeholder("@user@instance, name.bsky.social, a file path or sample")
+            handle.fill("sample", timeout=STEP_TIMEOUT)  # waits for Voila to run the cells
+
+            page.get_by_role("button", name="Get posts").click()
+            expect(page.get_by_text("Posts kept")).to_be_visible(timeout=STEP_TIMEOUT)
+
+            train = page.get_by_role("button", name="Train")
+            expect(train).to_be_enabled()
+            train.click()
+            expect(page.get_by_text("validation perplexity").first).to_be_visible(timeout=STEP_TIMEOUT)
+            expect(train).to_have_class(_success, timeout=STEP_TIMEOUT)
+
+            page.get_by_placeholder("optional: how every post starts, e.g. My dream is").fill("Kevin")
+            page.get_by_role("button", name="Generate").click()
+            rows = page.locator("table.huggingtweets-samples tr")
+            expect(rows).to_have_count(11, timeout=STEP_TIMEOUT)  # a header and ten posts
+            expect(page.get_by_role("button", name="Generate")).to_have_class(_success, timeout=STEP_TIMEOUT)
+            assert all(t.startswith("Kevin") for t in
+                       page.locator("table.huggingtweets-samples td:nth-child(2)").all_inner_texts())
+
+            page.get_by_role("button", name="Download model zip").click()
+            link = page.get_by_role("link", name="⬇ gullhaven_dot.zip")
+            with page.expect_download(timeout=STEP_TIMEOUT) as download:
+                link.click()
+            saved = tmp_path / "downloaded.zip"
+            download.value.save_as(saved)
+        finally:
+            _screenshot(page, tmp_path)
+            browser.close()
+
+    with zipfile.ZipFile(saved) as zf:
+        names = set(zf.namelist())
+        assert {"gullhaven_dot/model.safetensors", "gullhaven_dot/README.md", "gullhaven_dot/config.json"} <= names
+        zf.extractall(tmp_path / "unzipped")
+    assert saved.read_bytes() == (work / "bots" / "gullhaven_dot" / "gullhaven_dot.zip").read_bytes()
+    from transformers import pipeline
+
+    out = pipeline("text-generation", model=str(tmp_path / "unzipped" / "gullhaven_dot"))(
+        "Kevin", max_new_tokens=5, min_length=0)
+    assert out[0]["generated_text"].startswith("Kevin")
+
+
+_success = __import__("re").compile(r"mod-success")  # ipywidgets' class for button_style="success"
+
+
+def _screenshot(page, tmp_path: Path) -> None:
+    """The finished page, kept with the test's files (and in $HUGGINGTWEETS_SCREENSHOTS if set)."""
+    shot = tmp_path / "notebook-finished.png"
+    # Voila scrolls an inner box, not the page: grow the window to the tallest box first
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1100, "height": min(int(height) + 40, 12000)})
+    page.screenshot(path=str(shot), full_page=True)
+    if os.environ.get("HUGGINGTWEETS_SCREENSHOTS"):
+        folder = Path(os.environ["HUGGINGTWEETS_SCREENSHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, folder / shot.name)
+    print(f"screenshot: {shot}")
