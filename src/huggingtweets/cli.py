@@ -196,8 +196,8 @@ _CONFIG_FLAGS = ("source", "max_posts", "refresh", "seed", "base_model", "epochs
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .config import BotConfig
     from ._io import read_jsonl
+    from .config import BotConfig
     from .generate import CopyDetector, sample_posts
     from .models import load_model
 
@@ -251,7 +251,13 @@ class _TerminalView:
         self.perplexity: str | None = None  # the last validation perplexity, kept on the bar
 
     def __call__(self, event: Any) -> None:
-        from .events import FetchProgress, Notice, StageFinished, StageStarted, TrainProgress
+        from .events import (
+            FetchProgress,
+            Notice,
+            StageFinished,
+            StageStarted,
+            TrainProgress,
+        )
 
         if isinstance(event, TrainProgress):
             self._progress(event)

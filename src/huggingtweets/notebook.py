@@ -26,7 +26,14 @@ from ._io import atomic_path
 from .clean import stats_table
 from .config import BotConfig, ScratchShape
 from .errors import ConfigError, HuggingTweetsError
-from .events import Event, FetchProgress, Notice, StageFinished, StageStarted, TrainProgress
+from .events import (
+    Event,
+    FetchProgress,
+    Notice,
+    StageFinished,
+    StageStarted,
+    TrainProgress,
+)
 from .pipeline import Bot, PreparedData, prepare_data, train_bot
 from .tracking import tracking
 

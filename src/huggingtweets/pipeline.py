@@ -22,7 +22,14 @@ from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .dataset import Splits, pack_blocks, split_and_mix
 from .errors import DataError
-from .events import EventHandler, FetchProgress, Notice, StageFinished, StageStarted, ignore
+from .events import (
+    EventHandler,
+    FetchProgress,
+    Notice,
+    StageFinished,
+    StageStarted,
+    ignore,
+)
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
 from .models import add_lora, load_base_model

@@ -22,7 +22,15 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import ConfigError
-from .events import Event, EventHandler, Notice, StageFinished, StageStarted, TrainProgress, ignore
+from .events import (
+    Event,
+    EventHandler,
+    Notice,
+    StageFinished,
+    StageStarted,
+    TrainProgress,
+    ignore,
+)
 
 WANDB_MODES = ("online", "offline", "disabled")
 _WANDB_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline",
