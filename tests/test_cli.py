@@ -111,6 +111,16 @@ def test_data_command_cleans_without_training(tmp_path) -> None:
     assert json.loads((data / "split.json").read_text())["seed"] == 3
     assert len((data / "validation.jsonl").read_text().splitlines()) == 20
     assert not (tmp_path / "out" / "model").exists()
+    assert not (tmp_path / "out" / "wandb").exists()  # WANDB_MODE=disabled
+
+
+def test_data_command_tracks_a_preprocess_run_when_asked(tmp_path) -> None:
+    (tmp_path / "dot.txt").write_text("\n".join(f"Post number {i}: the ferry is late and Kevin is on the roof "
+                                                 f"again. {'x' * 40}" for i in range(200)))
+    result = run_cli("data", "dot.txt", "--out", "out", "--wandb", "offline", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = list((tmp_path / "out" / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1 and "W&B preprocess run saved offline" in result.stdout
 
 
 def test_cli_knows_every_kind_of_source() -> None:

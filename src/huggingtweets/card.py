@@ -139,7 +139,7 @@ def _source_name(source: str) -> str:
 
 
 def _base_name(base: str) -> str:
-    return "a small GPT-2 trained from scratch" if base == "scratch" else base
+    return "a small GPT-2 from scratch" if base == "scratch" else base
 
 
 def _base_desc(base: str) -> str:
