@@ -125,3 +125,19 @@ def test_real_scraped_csv_comes_out_clean() -> None:
     assert stats.retweets > 3_000  # the file has no native retweets: these are "@user: quotes
     again, _ = clean_posts(fetched.posts, handle=fetched.profile.handle)
     assert [p.text for p in again] == [p.text for p in kept]
+
+
+def test_fast_link_stripping_says_exactly_what_the_pattern_says() -> None:
+    """strip_links finds links with str.find; on thousands of tricky strings it must agree with
+    the one regex that defines a link (glued, cut-off "…", case, look-alikes such as "est.co/")."""
+    import random
+
+    from huggingtweets.clean import LINK_PATTERN, strip_links
+
+    pieces = ["http://a.b/c", "https://t.co/x1", "t.co/y", "est.co/z", "www.q.com", "_www.r", ".t.co/s",
+              "pic.twitter.com/p", "HTTPS://U.RL", "Www.Up", "…", "...", " ", "  ", "\n", "\u00a0", "word",
+              "MAGA", "é", "İstanbul", "#tag", "@len", "(", ")", "http", "t.co", "https:/", "www"]
+    rng = random.Random(0)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert strip_links(text) == LINK_PATTERN.sub(" ", text), repr(text)
