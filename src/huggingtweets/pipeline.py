@@ -172,7 +172,8 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens",
                            {"model_config": model.config.to_dict()}))
 
-    on_event(StageStarted("train", f"Training for {config.train_epochs:g} epoch{'' if config.train_epochs == 1 else 's'}"))
+    epochs = f"{config.train_epochs:g} epoch{'' if config.train_epochs == 1 else 's'}"
+    on_event(StageStarted("train", f"Training for {epochs}"))
     if config.resume:
         if not (out / "checkpoints").is_dir():
             on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
