@@ -58,13 +58,16 @@ def train_model(
     output_dir: Path,
     seed: int = 42,
     resume: bool = False,
+    precision: str | None = None,
     on_event: EventHandler = ignore,
 ) -> TrainResult:
-    """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``."""
+    """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
+    ``precision`` ("bf16", "fp16", "fp32") overrides the choice made for the hardware."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
     from transformers.trainer_utils import get_last_checkpoint
 
-    device, precision = choose_device()
+    device, auto_precision = choose_device()
+    precision = precision or auto_precision
     args = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=epochs,
