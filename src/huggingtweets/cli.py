@@ -208,6 +208,8 @@ def _generate(args: argparse.Namespace) -> int:
     copies = None
     if train_file.is_file():
         copies = CopyDetector([row["text"] for row in read_jsonl(train_file)], tokenizer)
+    # status on stderr: stdout holds only the posts, for pipes
+    print(f"• Writing {args.num_samples} posts with {args.model}", file=sys.stderr, flush=True)
     run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies)
     _print_samples(run.texts, [s.copy for s in run.posts])
     return 0
