@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("ipywidgets", reason="the notebook app needs ipywidgets (pip install -e '.[test]')")
 
-from huggingtweets.notebook import AI_LABEL, App, AppState, download_url, samples_html  # noqa: E402
+from huggingtweets.notebook import AI_LABEL, App, AppState, download_link, samples_html  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "huggingtweets-demo.ipynb"
 
@@ -82,8 +82,9 @@ def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:
     from transformers import pipeline
 
     app, folder, _ = clicked
-    href = re.search(r'href="([^"]+)"', app.download_link.value).group(1)
-    assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and 'download="gullhaven_dot.zip"' in app.download_link.value
+    shown = app.download_link.outputs[-1]["data"]["text/html"]  # IPython's FileLink, as Jupyter shows it
+    href = re.search(r"href='([^']+)'", shown).group(1)
+    assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and "MB)" in shown
     with zipfile.ZipFile(folder / href) as zf:
         zf.extractall(tmp_path)
     out = pipeline("text-generation", model=str(tmp_path / "gullhaven_dot"))("Kevin", max_new_tokens=5, min_length=0)
@@ -146,11 +147,14 @@ def test_samples_are_escaped_and_labelled_when_shared() -> None:
     assert quote(AI_LABEL) in table
 
 
-def test_download_url_under_voila(monkeypatch, tmp_path) -> None:
+def test_under_voila_the_link_points_at_voilas_file_route(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
     monkeypatch.setenv("VOILA_SERVER_URL", "/")
-    assert download_url(tmp_path / "bots" / "a b" / "x.zip") == "/voila/files/bots/a%20b/x.zip"
+    (tmp_path / "bots" / "a b").mkdir(parents=True)
+    (tmp_path / "bots" / "a b" / "x.zip").write_bytes(b"0" * 2_000_000)
+    shown = download_link(tmp_path / "bots" / "a b" / "x.zip")._repr_html_()
+    assert '<a href="/voila/files/bots/a%20b/x.zip" download="x.zip">⬇ x.zip</a> (2.0 MB)' == shown
 
 
 def test_notebook_runs_top_to_bottom_pressing_every_button(tmp_path, monkeypatch) -> None:
@@ -178,4 +182,6 @@ def test_notebook_runs_top_to_bottom_pressing_every_button(tmp_path, monkeypatch
     samples = next(v for v in html_values if "huggingtweets-samples" in v)
     assert len(re.findall(r"<td style='text-align:left'>Kevin", samples)) == 10
     assert not [v for v in html_values if "Error:" in v]
-    assert any("gullhaven_dot.zip</a>" in v for v in html_values)
+    links = [o["data"]["text/html"] for s in states if s["model_name"] == "OutputModel"
+             for o in s["state"].get("outputs", []) if "text/html" in o.get("data", {})]
+    assert any("href='bots/gullhaven_dot/gullhaven_dot.zip'" in link for link in links)

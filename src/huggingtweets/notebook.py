@@ -122,7 +122,7 @@ class App:
         # --- 4. download and push ---
         self.download_button = w.Button(description="Download model zip", icon="file-archive-o",
                                         button_style="primary", disabled=True, **fit)
-        self.download_link = w.HTML()
+        self.download_link = w.Output()  # Jupyter's FileLink, or Voila's link
         self.repo_id = w.Text(placeholder="you/name", description="Repo id", layout=w.Layout(width="420px"))
         self.hf_token = w.Password(placeholder="a write token from huggingface.co/settings/tokens",
                                    description="HF token", layout=w.Layout(width="420px"))
@@ -211,10 +211,8 @@ class App:
             files.download(str(bot.zip_path))
             log.line(f"Downloading {bot.zip_path.name}: your browser asks where to save it.")
             return
-        href = html.escape(download_url(bot.zip_path), quote=True)
-        size = bot.zip_path.stat().st_size / 1e6
-        self.download_link.value = (f'<a href="{href}" download="{bot.zip_path.name}" target="_blank">'
-                                    f"⬇ {html.escape(bot.zip_path.name)}</a> ({size:,.1f} MB)")
+        self.download_link.outputs = ()
+        self.download_link.append_display_data(download_link(bot.zip_path))
         log.line("Click the link to save the zip.")
 
     def _push(self, log: _Log) -> None:
@@ -343,13 +341,19 @@ def samples_html(samples: list[Any]) -> str:
             + "".join(rows) + "</table>")
 
 
-def download_url(path: Path) -> str:
-    """Where a browser fetches a file of the notebook's folder: Voila serves files under
-    voila/files/ (see voila.json); Jupyter resolves links relative to the notebook."""
+def download_link(path: Path) -> Any:
+    """A link a browser downloads ``path`` from: IPython's FileLink in Jupyter, which resolves
+    its relative link against the notebook's folder; in Voila, which has no such resolver,
+    a link to Voila's voila/files/ (allowed for zips by voila.json)."""
+    from IPython.display import HTML, FileLink
+
     rel = os.path.relpath(path.resolve(), Path.cwd()).replace(os.sep, "/")
-    if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
-        return f"{os.environ.get('VOILA_SERVER_URL', '/').rstrip('/')}/voila/files/{quote(rel)}"
-    return quote(rel)
+    size = f" ({path.stat().st_size / 1e6:,.1f} MB)"
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return FileLink(rel, result_html_prefix="⬇ ", result_html_suffix=size)
+    url = f"{os.environ.get('VOILA_SERVER_URL', '/').rstrip('/')}/voila/files/{quote(rel)}"
+    return HTML(f'<a href="{html.escape(url, quote=True)}" download="{html.escape(path.name, quote=True)}">'
+                f"⬇ {html.escape(path.name)}</a>{size}")
 
 
 def _epochs_for(base_model: str, state: AppState) -> float:
