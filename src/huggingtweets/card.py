@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
-from pathlib import Path
 from string import Template
 from typing import Any
 
 from .clean import CleanStats, stats_table
+from .models import is_hub_id
 from .post import Profile
 
 WIDGET_PROMPT = "My dream is"  # the original's widget prompt on every bot's hub page
@@ -80,7 +80,7 @@ def render_card(facts: CardFacts) -> str:
 
 def _front_matter(profiles: list[Profile], base_model: str) -> str:
     lines = ["language: en", "library_name: transformers", "pipeline_tag: text-generation"]
-    if _is_hub_id(base_model):
+    if is_hub_id(base_model):
         lines.append(f"base_model: {base_model}")  # the hub links the model to its base
     avatar = next((p.avatar_url for p in profiles if p.avatar_url and p.avatar_url.startswith("http")), None)
     if avatar:
@@ -117,10 +117,6 @@ def with_model_ref(card: str, model_ref: str) -> str:
     return card.replace(match.group(0), f"model='{model_ref}'", 1).replace(_model_note(old), _model_note(model_ref))
 
 
-def _is_hub_id(name: str) -> bool:
-    return name != "scratch" and not name.startswith((".", "/", "~")) and not Path(name).exists()
-
-
 def _model_note(model_ref: str) -> str:
     if "/" in model_ref:  # a hub repo id
         return f"The model is at [{model_ref}](https://huggingface.co/{model_ref}) on the Hugging Face Hub."
@@ -146,7 +142,7 @@ def _base_desc(base: str) -> str:
     if base == "scratch":
         return ("a small GPT-2-architecture model with random initial weights and a byte-level "
                 "BPE tokenizer trained on the same posts (no pre-trained weights)")
-    if not _is_hub_id(base):
+    if not is_hub_id(base):
         return f"the model in `{base}`"
     return f"a pre-trained [{base}](https://huggingface.co/{base})"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .errors import HuggingTweetsError
+from .errors import HuggingTweetsError, error_line
 
 DEMO_SOURCE = "sample"
 KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # as sources.KINDS, without importing it
@@ -133,8 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HuggingTweetsError as e:
         if args.debug:
             raise
-        message = str(e).rstrip(".")
-        print(f"Error: {message}.", file=sys.stderr)
+        print(error_line(e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted. Run the same command with --resume to continue from the last checkpoint.",

@@ -13,6 +13,11 @@ class HuggingTweetsError(Exception):
     """A problem the user can fix; its message says how."""
 
 
+def error_line(error: HuggingTweetsError) -> str:
+    """`Error: <what happened>. <what to do>.`: how both front doors show a mistake."""
+    return f"Error: {str(error).rstrip('.')}."
+
+
 class ConfigError(HuggingTweetsError):
     """An option value that can't work (names the flag the user typed)."""
 

@@ -18,7 +18,7 @@ from ._io import atomic_dir
 from .config import ScratchShape
 from .errors import ModelError
 
-_HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "gpt2", "user/model"; anything else is a path
+_HUB_ID = re.compile(r"\w[\w.-]*(/\w[\w.-]*)?")  # "gpt2", "user/model"; anything else is a path
 EOS = "<|endoftext|>"  # GPT-2's one special token: post separator, BOS, EOS and padding
 
 
@@ -42,12 +42,17 @@ def load_base_model(
     return load_model(name, what="base model")
 
 
+def is_hub_id(name: str) -> bool:
+    """`gpt2`, `user/model`: a name the hub resolves, not a local folder or `scratch`."""
+    return name != "scratch" and not Path(name).is_dir() and _HUB_ID.fullmatch(name) is not None
+
+
 def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
     """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     is_folder = Path(name).is_dir()
-    if not is_folder and not _HUB_ID.fullmatch(name):
+    if not is_folder and not is_hub_id(name):
         raise ModelError(
             f"no such folder: {name}. Check the path, or use a hub id such as gpt2 "
             "or --base-model scratch"

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from ._io import atomic_path
 from .clean import stats_table
 from .config import BotConfig, ScratchShape
-from .errors import ConfigError, HuggingTweetsError
+from .errors import ConfigError, HuggingTweetsError, error_line
 from .events import (
     Event,
     FetchProgress,
@@ -39,6 +39,7 @@ from .tracking import tracking
 
 BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
 SOURCE_KINDS = ("auto", "sample", "archive", "file", "mastodon", "bluesky", "x")
+N_SAMPLES = 10  # posts per "Generate", as the original wrote
 AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
 # HUGGINGTWEETS_NOTEBOOK_TEST=tiny|drive: this model and one epoch (the notebook's tests)
 TEST_SHAPE = ScratchShape(n_layer=2, n_embd=32, n_head=2, n_positions=256, vocab_size=500)
@@ -55,7 +56,7 @@ class AppState:
     bot: Bot | None = None
     config: BotConfig | None = None  # of the last "Get posts"
     samples: list[Any] = field(default_factory=list)  # the last "Generate"
-    loaded: tuple[str, Any, Any] | None = None  # (model dir, model, tokenizer) for generating
+    loaded: tuple[str, Any, Any, Any] | None = None  # (model dir, model, tokenizer, copy check) for generating
     uploads: Path = Path("uploads")  # where uploaded files are saved
 
     @classmethod
@@ -186,25 +187,20 @@ class App:
         from .models import load_model
 
         state = self.state
-        if state.bot is None or state.data is None:
-            raise ConfigError("there is no model yet. Press “Train” first")
-        folder = str(state.bot.model_dir)
-        if state.loaded is None or state.loaded[0] != folder:
+        folder = str(self._bot().model_dir)
+        if state.loaded is None or state.loaded[0] != folder:  # loaded once per trained model
             model, tokenizer = load_model(folder)
-            state.loaded = (folder, model, tokenizer)
-        _, model, tokenizer = state.loaded
-        log.line(f"• Writing 10 posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
-        run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=10,
-                           copies=CopyDetector(state.data.splits.train_texts, tokenizer))
+            state.loaded = (folder, model, tokenizer, CopyDetector(state.data.splits.train_texts, tokenizer))
+        _, model, tokenizer, copies = state.loaded
+        log.line(f"• Writing {N_SAMPLES} posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
+        run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=N_SAMPLES, copies=copies)
         state.samples = run.posts
         self.samples_table.value = samples_html(run.posts)
         log.line(f"  {run.copy_rate:.0%} of the posts drawn were near-copies of training posts"
                  + (" and were replaced" if run.copies else ""))
 
     def _download(self, log: _Log) -> None:
-        bot = self.state.bot
-        if bot is None:
-            raise ConfigError("there is no model yet. Press “Train” first")
+        bot = self._bot()
         if "google.colab" in sys.modules:
             from google.colab import files  # type: ignore[import-not-found]
 
@@ -218,15 +214,18 @@ class App:
     def _push(self, log: _Log) -> None:
         from .export import push_model
 
-        bot = self.state.bot
-        if bot is None:
-            raise ConfigError("there is no model yet. Press “Train” first")
+        bot = self._bot()
         token = self.hf_token.value.strip() or None  # kept in the widget only
         url = push_model(bot.model_dir, self.repo_id.value.strip(), token=token, private=self.private.value)
         log.html(f'Pushed to <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a> '
                  f"({'private' if self.private.value else 'public'}).")
 
     # --- plumbing ---
+
+    def _bot(self) -> Bot:
+        if self.state.bot is None or self.state.data is None:
+            raise ConfigError("there is no model yet. Press “Train” first")
+        return self.state.bot
 
     def _save_uploads(self) -> list[Path]:
         saved = []
@@ -245,7 +244,7 @@ class App:
         try:
             action(log)
         except HuggingTweetsError as error:
-            log.error(f"Error: {str(error).rstrip('.')}.", traceback.format_exc())
+            log.error(error_line(error), traceback.format_exc())
             button.button_style = "danger"
         except Exception as error:  # a bug or a backend failure: still one line, details folded away
             log.error(f"Error: {type(error).__name__}: {error}. The details below say more; "

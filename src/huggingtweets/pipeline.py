@@ -123,6 +123,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
     on_event(StageFinished("clean", stats_table(stats), {"stats": [s.to_dict() for s in stats]}))
 
+    name = bot_name(handles)
     on_event(StageStarted("dataset", "Splitting and mixing"))
     splits = split_and_mix(kept, validation_fraction=config.validation_fraction, seed=config.seed)
     if main:
@@ -134,12 +135,12 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         })
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
-        {"repeats": splits.repeats, "seed": splits.seed, "out_dir": str(out), "name": bot_name(handles),
+        {"repeats": splits.repeats, "seed": splits.seed, "out_dir": str(out), "name": name,
          "handles": handles, "sources": [f.profile.source for f in people],
          "stats": [s.to_dict() for s in stats],
          "train_posts": len(splits.train), "validation_posts": len(splits.validation)},
     ))
-    return PreparedData(out, bot_name(handles), [f.profile for f in people], stats, kept, splits)
+    return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
 
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:

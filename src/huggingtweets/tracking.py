@@ -75,7 +75,6 @@ class Tracker:
         self.run: Any = None
         self.name = "bot"
         self.out_dir = Path(".")  # the bot's folder, once the data stage names it
-        self.dataset: str | None = None  # "train-dataset-<bot>", once logged
         self.model_config: dict[str, Any] = {}
         self.links: dict[str, str] = {}  # what the model card links to; online only
         self.broken = False  # set when W&B fails: the pipeline goes on untracked
@@ -102,7 +101,6 @@ class Tracker:
         elif isinstance(event, StageStarted) and event.stage == "base":
             # training may start in another call than the data (the notebook's Train button)
             self.out_dir, self.name = Path(event.details["out_dir"]), event.details["name"]
-            self.dataset = self.dataset or f"train-dataset-{_slug(self.name)}"
         elif isinstance(event, StageStarted) and event.stage == "train":
             self._start_train_run()
         elif isinstance(event, StageFinished):
@@ -117,14 +115,14 @@ class Tracker:
         stats = details["stats"]
         run = self._init("preprocess", {"handles": details["handles"], "seed": details["seed"],
                                         "bot": self.config.to_dict()})
-        raw = self.wandb.Artifact(f"raw-dataset-{_slug(self.name)}", type="raw-dataset",
+        raw = self.wandb.Artifact(self._artifact("raw-dataset"), type="raw-dataset",
                                   description="The posts as read from their sources, before cleaning.",
                                   metadata={"handles": details["handles"], "sources": details["sources"]})
         for path in sorted((self.out_dir / "raw").glob("*.jsonl")):
             if not path.name.endswith(".partial.jsonl"):
                 raw.add_file(str(path))
         run.log_artifact(raw)
-        data = self.wandb.Artifact(f"train-dataset-{_slug(self.name)}", type="train-dataset",
+        data = self.wandb.Artifact(self._artifact("train-dataset"), type="train-dataset",
                                    description="Cleaned posts split into training and validation sets.",
                                    metadata={"handles": details["handles"], "seed": details["seed"],
                                              "repeats": details["repeats"], "stats": stats})
@@ -133,7 +131,6 @@ class Tracker:
         run.summary.update({"posts_kept": sum(s["kept"] for s in stats),
                             "train_posts": details["train_posts"],
                             "validation_posts": details["validation_posts"]})
-        self.dataset = data.name
         self._finish()
 
     # --- train run: the model ---
@@ -156,12 +153,12 @@ class Tracker:
         else:
             pretrained.add_reference(f"https://huggingface.co/{base}", checksum=False)
         if self.mode == "online":
-            run.use_artifact(f"{self.dataset}:latest")
+            run.use_artifact(f"{self._artifact('train-dataset')}:latest")
             run.use_artifact(pretrained)
         else:
             # wandb can't mark an input artifact offline: the base is logged from this run and
             # the dataset named in the config, so a later `wandb sync` still shows both.
-            run.config.update({"dataset_artifact": self.dataset})
+            run.config.update({"dataset_artifact": self._artifact("train-dataset")})
             run.log_artifact(pretrained)
 
     def _after_train(self, details: dict[str, Any]) -> None:
@@ -183,7 +180,7 @@ class Tracker:
     def _after_export(self, details: dict[str, Any]) -> None:
         if self.run is None:
             return
-        model = self.wandb.Artifact(f"finetuned-model-{_slug(self.name)}", type="finetuned-model",
+        model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
                                     description=f"{self.name}'s bot, fine-tuned from {self.config.base_model}",
                                     metadata={"base_model": self.config.base_model})
         _add_folder(model, Path(details["model_dir"]))
@@ -191,6 +188,10 @@ class Tracker:
         self._finish()
 
     # --- runs ---
+
+    def _artifact(self, kind: str) -> str:
+        """This bot's artifact of a kind: "train-dataset" → "train-dataset-gullhaven_dot"."""
+        return f"{kind}-{_slug(self.name)}"
 
     def _init(self, job_type: str, config: dict[str, Any]) -> Any:
         wandb = self.wandb
