@@ -115,3 +115,12 @@ def test_pointing_the_card_at_a_pushed_repo() -> None:
     assert "model='dot/gullhaven_dot'" in pushed and "model='gullhaven_dot'" not in pushed
     assert "inside `gullhaven_dot.zip`" not in pushed
     assert "[dot/gullhaven_dot](https://huggingface.co/dot/gullhaven_dot)" in pushed
+
+
+def test_the_card_says_when_samples_came_from_int8_weights() -> None:
+    from dataclasses import replace
+
+    facts = _facts()
+    assert "int8" not in render_card(facts)  # sampled on the GPU it trained on
+    cpu = replace(facts, metrics={**METRICS, "device": "cpu", "precision": "fp32", "sampling_precision": "int8"})
+    assert "Ten new posts were then sampled from it (with int8 weights, on a CPU)" in render_card(cpu)

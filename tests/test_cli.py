@@ -63,6 +63,10 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     assert len(lines) == 2 and all(line.split(". ", 1)[1].startswith("Kevin") for line in lines)
     again = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--seed", "1")
     assert again.stdout == result.stdout
+    floats = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--no-int8")
+    assert floats.returncode == 0 and len(floats.stdout.strip().splitlines()) == 2
+    long = run_cli("generate", str(out / "model"), "--prompt", "Kevin " * 200)
+    assert long.returncode == 1 and long.stderr.strip().endswith("tokens. Use a shorter prompt.")
 
 
 @pytest.mark.parametrize("args, code, message", [

@@ -61,3 +61,88 @@ def test_planted_copy_is_flagged_and_replaced(memorised) -> None:
 
     kept = sample_posts(model, tokenizer, n=10, seed=5, copies=copies, replace_copies=False)
     assert [p.copy for p in kept.posts] == [copies.is_copy(t) for t in unfiltered.texts]  # flagged, same draw
+
+
+def test_nucleus_keeps_the_tokens_transformers_keeps() -> None:
+    import torch
+    from transformers.generation.logits_process import TopPLogitsWarper
+
+    from huggingtweets.generate import _nucleus
+
+    g = torch.Generator().manual_seed(0)
+    for spread in (0.5, 2.0, 10.0):  # flat to peaked
+        for top_p in (0.5, 0.95, 0.99):
+            logits = torch.randn(8, 5000, generator=g) * spread
+            theirs = TopPLogitsWarper(top_p)(None, logits.clone()) > -float("inf")
+            ours = _nucleus(torch.softmax(logits, dim=-1), top_p) > 0
+            assert torch.equal(ours, theirs), (spread, top_p)
+
+
+def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
+    import torch
+
+    from huggingtweets.generate import GENERATION_DEFAULTS, _next_tokens
+
+    probs = torch.tensor([0.5, 0.3, 0.1, 0.07, 0.03])  # top_p 0.95 keeps the first four
+    logits = probs.log().repeat(30_000, 1)  # (rows, vocab): one draw a row
+    tokens = _next_tokens(logits, 20, GENERATION_DEFAULTS, eos=4, generator=torch.Generator().manual_seed(0))
+    share = torch.bincount(tokens, minlength=5) / len(tokens)
+    assert share[4] == 0
+    assert torch.allclose(share[:4], probs[:4] / probs[:4].sum(), atol=0.01)
+
+
+def test_no_end_of_post_before_min_length() -> None:
+    import torch
+
+    from huggingtweets.generate import GENERATION_DEFAULTS, _next_tokens
+
+    logits = torch.tensor([[0.0, 0.0, 20.0]]).repeat(1000, 1)  # token 2, the end, is all but certain
+    early = _next_tokens(logits.clone(), GENERATION_DEFAULTS["min_length"] - 1, GENERATION_DEFAULTS, eos=2,
+                         generator=None)
+    assert not (early == 2).any()
+    assert (_next_tokens(logits.clone(), GENERATION_DEFAULTS["min_length"], GENERATION_DEFAULTS, eos=2,
+                         generator=None) == 2).all()
+
+
+def test_each_row_stops_at_its_own_end_and_keeps_its_own_context(memorised) -> None:
+    """Rows leave the batch as they finish; every token of a row must still be one the model
+    could pick given that row's own text (recomputed without the cache)."""
+    import torch
+
+    from huggingtweets.generate import GENERATION_DEFAULTS, PREFIX, _draw, _nucleus
+
+    model, tokenizer, _, _ = memorised
+    eos = tokenizer.eos_token_id
+    prompt = tokenizer(PREFIX, add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        rows = _draw(model, prompt, 12, GENERATION_DEFAULTS, eos, {eos}, torch.Generator().manual_seed(3))
+        assert all(row[-1] == eos and eos not in row[:-1] for row in rows)  # every post finished, once
+        assert len({len(row) for row in rows}) > 1  # so rows left the batch at different steps
+        for row in rows:
+            logits = model(torch.tensor([prompt + row])).logits[0, len(prompt) - 1 : -1].float()  # (row, vocab)
+            logits[: max(0, GENERATION_DEFAULTS["min_length"] - len(prompt)), eos] = -float("inf")  # as drawn
+            kept = _nucleus(torch.softmax(logits, dim=-1), GENERATION_DEFAULTS["top_p"])
+            assert (kept[torch.arange(len(row)), torch.tensor(row)] > 0).all()
+
+
+def test_posts_end_at_a_line_end_token(tiny_model) -> None:
+    from huggingtweets.generate import _line_ends
+
+    _, tokenizer = tiny_model
+    ends = _line_ends(tokenizer)
+    assert ends and all("\n" in tokenizer.decode([i]) for i in ends)
+    assert tokenizer.convert_tokens_to_ids("Ċ") in ends or not tokenizer.convert_tokens_to_ids("Ċ")
+
+
+def test_int8_sampling_on_a_cpu_is_reported_and_can_be_turned_off(tiny_model) -> None:
+    model, tokenizer = tiny_model
+    assert sample_posts(model, tokenizer, n=2, seed=0).precision == "int8"
+    assert sample_posts(model, tokenizer, n=2, seed=0, int8=False).precision == "fp32"
+
+
+def test_a_prompt_longer_than_a_post_is_refused(tiny_model) -> None:
+    from huggingtweets.errors import ConfigError
+
+    model, tokenizer = tiny_model
+    with pytest.raises(ConfigError, match="shorter prompt"):
+        sample_posts(model, tokenizer, prompt="gulls " * 200, n=1)

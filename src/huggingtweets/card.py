@@ -70,6 +70,7 @@ def render_card(facts: CardFacts) -> str:
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),
         "copy_rate": f"{m['copy_rate']:.0%} of {m['samples_drawn']} drawn",
+        "sampled_with": " (with int8 weights, on a CPU)" if m.get("sampling_precision") == "int8" else "",
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,
         "model_note": _model_note(facts.model_ref),

@@ -11,10 +11,14 @@ training tweets back word for word and took them for new ones.
 
 from __future__ import annotations
 
+import inspect
 import re
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
+
+from .errors import ConfigError
 
 # The original project's sampling settings; stored with every exported model so that
 # `pipeline("text-generation", model=folder)` samples the same way.
@@ -42,6 +46,7 @@ class SampleRun:
     posts: list[Sample]
     drawn: int  # non-empty samples drawn in all, replacements included
     copies: int  # how many of the drawn ones were near-copies
+    precision: str = "fp32"  # of the weights that wrote them: "int8" on a CPU (quantize.py)
 
     @property
     def texts(self) -> list[str]:
@@ -96,40 +101,138 @@ def sample_posts(
     seed: int | None = None,
     copies: CopyDetector | None = None,
     replace_copies: bool = True,
+    int8: bool = True,
     **overrides: Any,
 ) -> SampleRun:
-    """``n`` generated posts, each starting with ``prompt`` and cut at the first newline."""
-    import torch
-    from transformers import set_seed
+    """``n`` generated posts, each starting with ``prompt`` and cut at the first newline.
 
-    if seed is not None:
-        set_seed(seed)
+    ``int8``: on a CPU, multiply with int8 copies of the weights (see quantize.py), several
+    times faster; the model itself is left as it is. ``overrides`` replace GENERATION_DEFAULTS.
+    """
+    import torch
+
+    from .quantize import int8_weights
+
+    unknown = set(overrides) - set(GENERATION_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown generation settings: {', '.join(sorted(unknown))}")
     settings = {**GENERATION_DEFAULTS, **overrides}
-    inputs = tokenizer(PREFIX + prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
-    eos = tokenizer.eos_token_id
+    prompt_ids = tokenizer(PREFIX + prompt, add_special_tokens=False)["input_ids"]
+    if len(prompt_ids) >= settings["max_length"]:
+        raise ConfigError(f"the prompt is {len(prompt_ids)} tokens long and posts end at {settings['max_length']} "
+                          "tokens. Use a shorter prompt")
+    generator = None if seed is None else torch.Generator(model.device).manual_seed(seed)
+    ends = _line_ends(tokenizer) | {tokenizer.eos_token_id}
     model.eval()
     fresh: list[Sample] = []
     spare_copies: list[Sample] = []  # set aside, shown only if no fresh sample comes
     drawn = n_copies = 0
-    for round_ in range(_MAX_ROUNDS):
-        wanted = n - len(fresh)
-        with torch.inference_mode():
-            out = model.generate(  # (rows, length): one batch, all rows share the prompt
-                **inputs, num_return_sequences=wanted if round_ == 0 else 2 * wanted,  # retries over-draw
-                eos_token_id=eos, pad_token_id=tokenizer.pad_token_id or eos, **settings,
-            )
-        for text in tokenizer.batch_decode(out, skip_special_tokens=True):
-            text = text.split("\n")[0].strip()
-            if not text or text == prompt.strip():
-                continue  # empty: sample again
-            is_copy = copies is not None and copies.is_copy(text, prompt)
-            drawn += 1
-            n_copies += is_copy
-            if is_copy and replace_copies:
-                spare_copies.append(Sample(text, copy=True))
-            else:
-                fresh.append(Sample(text, copy=is_copy))
-        if len(fresh) >= n:
-            break
+    with torch.inference_mode(), int8_weights(model, enabled=int8) as used_int8:
+        for round_ in range(_MAX_ROUNDS):
+            wanted = n - len(fresh)
+            rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
+            for new in _draw(model, prompt_ids, rows, settings, tokenizer.eos_token_id, ends, generator):
+                text = tokenizer.decode(prompt_ids + new, skip_special_tokens=True).split("\n")[0].strip()
+                if not text or text == prompt.strip():
+                    continue  # empty: sample again
+                is_copy = copies is not None and copies.is_copy(text, prompt)
+                drawn += 1
+                n_copies += is_copy
+                if is_copy and replace_copies:
+                    spare_copies.append(Sample(text, copy=True))
+                else:
+                    fresh.append(Sample(text, copy=is_copy))
+            if len(fresh) >= n:
+                break
     posts = fresh[:n] + spare_copies[: max(0, n - len(fresh))]
-    return SampleRun(posts=posts, drawn=drawn, copies=n_copies)
+    precision = "int8" if used_int8 else _PRECISION.get(str(model.dtype), str(model.dtype))
+    return SampleRun(posts=posts, drawn=drawn, copies=n_copies, precision=precision)
+
+
+_PRECISION = {"torch.float32": "fp32", "torch.bfloat16": "bf16", "torch.float16": "fp16"}
+
+
+def _draw(model: Any, prompt_ids: list[int], rows: int, settings: dict[str, Any], eos: int, ends: set[int],
+          generator: Any) -> list[list[int]]:
+    """``rows`` continuations of the prompt (token ids), each ending with its first line end or
+    end-of-post token: the text after it would be cut anyway, so a row stops there and leaves
+    the batch, and the batch stops when its last row does."""
+    import torch
+
+    device = model.device
+    ids = torch.tensor([prompt_ids] * rows, device=device)  # (rows, prompt tokens), then (active rows, 1)
+    end_ids = torch.tensor(sorted(ends), device=device)
+    out: list[list[int]] = [[] for _ in range(rows)]
+    active = list(range(rows))  # the rows still writing, in batch order
+    cache, cache_name = None, _cache_argument(model)
+    for length in range(len(prompt_ids), settings["max_length"]):  # tokens so far, prompt included
+        step = model(input_ids=ids, use_cache=True, logits_to_keep=1, **{cache_name: cache})
+        cache = step[cache_name]  # keys and values of the tokens so far: each step feeds one token
+        tokens = _next_tokens(step.logits[:, -1, :].float(), length, settings, eos, generator)  # (active rows,)
+        for row, token in zip(active, tokens.tolist()):
+            out[row].append(token)
+        done = torch.isin(tokens, end_ids)
+        if done.all():
+            break
+        if done.any():
+            keep = (~done).nonzero().squeeze(-1)
+            cache.batch_select_indices(keep)
+            active = [active[i] for i in keep.tolist()]
+            tokens = tokens[keep]
+        ids = tokens[:, None]
+    return out
+
+
+def _cache_argument(model: Any) -> str:
+    """``cache`` in later transformers 5.x releases, ``past_key_values`` before (input and output)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model  # under LoRA
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
+def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, generator: Any) -> Any:
+    """One token per row from (rows, vocab) logits, sampled as transformers' generate samples:
+    no end-of-post before min_length, then temperature, then nucleus (top-p)."""
+    import torch
+
+    if length < settings["min_length"]:
+        logits[:, eos] = -float("inf")
+    if not settings["do_sample"]:
+        return logits.argmax(dim=-1)
+    probs = _nucleus(torch.softmax(logits / settings["temperature"], dim=-1), settings["top_p"])
+    # Inverse-CDF sampling: one uniform number a row (torch.multinomial draws one per token)
+    cumulative = probs.cumsum(dim=-1)
+    u = torch.rand((probs.shape[0], 1), generator=generator, device=probs.device) * cumulative[:, -1:]
+    return torch.searchsorted(cumulative, u, right=True).clamp_(max=probs.shape[-1] - 1).squeeze(-1)
+
+
+def _nucleus(probs: Any, top_p: float) -> Any:
+    """``probs`` with all but the smallest set of most likely tokens that holds ``top_p`` of the
+    mass set to zero; the same set as transformers' TopPLogitsWarper keeps."""
+    if top_p >= 1.0:
+        return probs
+    ranked = _sort_descending(probs)  # (rows, vocab)
+    before = ranked.cumsum(dim=-1) - ranked  # mass of the more likely tokens
+    kept = (before < top_p).sum(dim=-1, keepdim=True)  # ≥ 1: the most likely token always stays
+    return probs.masked_fill(probs < ranked.gather(-1, kept - 1), 0.0)
+
+
+def _sort_descending(probs: Any) -> Any:
+    import numpy as np
+    import torch
+
+    if probs.device.type != "cpu":
+        return probs.sort(dim=-1, descending=True).values
+    # numpy's vectorised sort is ~7× faster than torch's on a CPU (3 ms vs 23 ms for 10 × 50,257)
+    return torch.from_numpy(np.ascontiguousarray(np.sort(probs.numpy(), axis=-1)[:, ::-1]))
+
+
+_LINE_ENDS: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
+
+
+def _line_ends(tokenizer: Any) -> set[int]:
+    """Ids of the tokens whose text holds a newline, where a post ends."""
+    if tokenizer not in _LINE_ENDS:
+        ids = sorted(tokenizer.get_vocab().values())
+        texts = tokenizer.batch_decode([[i] for i in ids])
+        _LINE_ENDS[tokenizer] = frozenset(i for i, text in zip(ids, texts) if "\n" in text)
+    return set(_LINE_ENDS[tokenizer])

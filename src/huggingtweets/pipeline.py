@@ -201,7 +201,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
                        replace_copies=not config.keep_copies)
     samples = run.posts
     write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s.text, "copy": s.copy} for s in samples))
-    m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn}
+    m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
                            {"samples": run.texts, "copies": [s.copy for s in samples], "copy_rate": run.copy_rate}))
 
