@@ -4,6 +4,11 @@ A sample that repeats a training post (8+ tokens in a row, or 80%+ of its words)
 flagged and, by default, replaced by a fresh one: users of older tools got their
 training tweets back word for word and took them for new ones.
 
+Sampling is our own short loop rather than `model.generate`, for speed on a CPU: a row
+stops at its first line end (everything after it was cut anyway) and leaves the batch;
+draws come from exactly the nucleus transformers keeps, one uniform number a row. On a
+CPU the model multiplies with int8 weights while it samples (quantize.py).
+
     copies = CopyDetector(training_texts, tokenizer)
     run = sample_posts(model, tokenizer, prompt="My dream is", n=10, seed=0, copies=copies)
     run.texts, run.copy_rate
