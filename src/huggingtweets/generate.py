@@ -203,7 +203,9 @@ def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, g
         logits[:, eos] = -float("inf")
     if not settings["do_sample"]:
         return logits.argmax(dim=-1)
-    probs = _nucleus(torch.softmax(logits / settings["temperature"], dim=-1), settings["top_p"])
+    if settings["temperature"] != 1.0:
+        logits = logits / settings["temperature"]
+    probs = _nucleus(torch.softmax(logits, dim=-1), settings["top_p"])
     # Inverse-CDF sampling: one uniform number a row (torch.multinomial draws one per token)
     cumulative = probs.cumsum(dim=-1)
     u = torch.rand((probs.shape[0], 1), generator=generator, device=probs.device) * cumulative[:, -1:]
@@ -213,12 +215,16 @@ def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, g
 def _nucleus(probs: Any, top_p: float) -> Any:
     """``probs`` with all but the smallest set of most likely tokens that holds ``top_p`` of the
     mass set to zero; the same set as transformers' TopPLogitsWarper keeps."""
+    import torch
+
     if top_p >= 1.0:
         return probs
     ranked = _sort_descending(probs)  # (rows, vocab)
-    before = ranked.cumsum(dim=-1) - ranked  # mass of the more likely tokens
-    kept = (before < top_p).sum(dim=-1, keepdim=True)  # ≥ 1: the most likely token always stays
-    return probs.masked_fill(probs < ranked.gather(-1, kept - 1), 0.0)
+    mass = ranked.cumsum(dim=-1)  # of the k most likely tokens
+    # a token stays while the more likely ones hold less than top_p (the first always does)
+    limit = torch.full((len(probs), 1), top_p, dtype=mass.dtype, device=mass.device)
+    kept = (torch.searchsorted(mass, limit) + 1).clamp_(max=probs.shape[-1])  # (rows, 1)
+    return probs * (probs >= ranked.gather(-1, kept - 1))
 
 
 def _sort_descending(probs: Any) -> Any:
