@@ -68,3 +68,28 @@ def test_only_float32_models_on_a_cpu_get_int8(memorised) -> None:
     lora = add_lora(copy.deepcopy(model), rank=4, alpha=8)
     with int8_weights(lora) as used:
         assert not used  # LoRA layers read their base layer's float weights
+
+
+def test_without_int8_kernels_sampling_stays_in_float32(memorised, held_out, monkeypatch) -> None:
+    import huggingtweets.quantize as quantize
+
+    model = memorised[0]
+    loss = _loss(model, held_out)
+
+    packed = []
+    real = quantize._packed
+
+    def fails_midway(layer):  # a torch without the kernels for some layer
+        if len(packed) == 3:
+            raise RuntimeError("Didn't find engine for operation quantized::linear_prepack")
+        packed.append(layer)
+        return real(layer)
+
+    layers = [type(m) for m in model.modules()]
+    monkeypatch.setattr(quantize, "_packed", fails_midway)
+    with int8_weights(model) as used:
+        assert not used and _loss(model, held_out) == loss  # the three swapped layers are back
+    assert [type(m) for m in model.modules()] == layers
+    monkeypatch.undo()
+    monkeypatch.setattr(torch.backends.quantized, "engine", "qnnpack")  # Arm's engine: not tested here, not used
+    assert not int8_available(model)
