@@ -46,7 +46,7 @@ def int8_weights(model: Any, enabled: bool = True) -> Iterator[bool]:
             for parent, name, layer in _linear_layers(model):
                 setattr(parent, name, _packed(layer))
                 swapped.append((parent, name, layer))
-        except (RuntimeError, AttributeError, NotImplementedError):  # a torch without these kernels
+        except (RuntimeError, AttributeError):  # a torch without these kernels
             _restore(swapped)
             swapped = []
     try:
