@@ -6,7 +6,13 @@ import pytest
 from conftest import TRUMP_CSV, make_post, needs_trump_csv
 
 from huggingtweets.clean import (
-    MIN_CHARS, WARN_CHARS, CleanStats, check_enough, clean_posts, normalise_text, stats_table,
+    MIN_CHARS,
+    WARN_CHARS,
+    CleanStats,
+    check_enough,
+    clean_posts,
+    normalise_text,
+    stats_table,
 )
 from huggingtweets.errors import DataError
 from huggingtweets.sources import fetch_posts

@@ -164,12 +164,14 @@ def _draw(model: Any, prompt_ids: list[int], rows: int, settings: dict[str, Any]
     the batch, and the batch stops when its last row does."""
     import torch
 
+    from .kv_cache import reserved_cache
+
     device = model.device
     ids = torch.tensor([prompt_ids] * rows, device=device)  # (rows, prompt tokens), then (active rows, 1)
     end_ids = torch.tensor(sorted(ends), device=device)
     out: list[list[int]] = [[] for _ in range(rows)]
     active = list(range(rows))  # the rows still writing, in batch order
-    cache, cache_name = None, _cache_argument(model)
+    cache, cache_name = reserved_cache(model, settings["max_length"]), _cache_argument(model)
     for length in range(len(prompt_ids), settings["max_length"]):  # tokens so far, prompt included
         step = model(input_ids=ids, use_cache=True, logits_to_keep=1, **{cache_name: cache})
         cache = step[cache_name]  # keys and values of the tokens so far: each step feeds one token

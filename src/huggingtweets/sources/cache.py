@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
