@@ -172,3 +172,25 @@ def test_secrets_never_reach_a_file_a_log_or_the_terminal(tmp_path, fake_hub) ->
         assert not leaks, f"{name} was written to {leaks}"
         assert not any(needle in blob for blob in zipped + uploaded), f"{name} is in the zip or the upload"
         assert secret not in made.stdout + made.stderr + pushed.stdout + pushed.stderr
+
+
+def test_accelerate_launch_trains_data_parallel_and_one_process_writes(tmp_path) -> None:
+    """The README's several-GPU command; on a machine without GPUs its two processes train
+    over gloo on the CPU: each step takes a batch per process, so an epoch has half the steps."""
+    pytest.importorskip("accelerate")
+    out = tmp_path / "bot"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+              "--main_process_port", "0", "-m", "huggingtweets.cli"]
+    train = ["train", "sample", "--base-model", "scratch", "--epochs", "1", "-n", "2", "--out", str(out)]
+    result = subprocess.run([*launch, *train], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["processes"] == 2
+    blocks = int(next(line for line in result.stdout.splitlines() if "training blocks" in line)
+                 .split("; ")[1].split()[0].replace(",", ""))
+    assert metrics["steps"] == -(-blocks // (2 * metrics["batch_size"]))  # ceil: 2 batches a step
+    assert result.stdout.count("The bot is in") == 1  # the second process trains and writes nothing
+    assert metrics["perplexity_after"] < metrics["perplexity_before"]
+    with zipfile.ZipFile(out / "gullhaven_dot.zip") as zf:
+        assert "gullhaven_dot/model.safetensors" in zf.namelist()

@@ -86,6 +86,7 @@ def train_model(
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         optim="adamw_torch_fused" if device == "cuda" else "adamw_torch",
+        use_cpu=device == "cpu",  # also lets several CPU processes (torchrun) train data-parallel over gloo
         dataloader_num_workers=0,  # blocks are in memory already
         dataloader_pin_memory=device == "cuda",
         report_to="none",  # tracking.py observes; the Trainer does not pick a tracker itself
@@ -117,8 +118,9 @@ def train_model(
     # --- after: the best epoch, which load_best_model_at_end put back in place ---
     loss_after = trainer.evaluate()["eval_loss"]
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
-    tokens_seen = output.global_step * batch_size * block_size
-    tokens_this_run = (output.global_step - first_step) * batch_size * block_size
+    step_tokens = batch_size * args.world_size * block_size  # every process trains on its own batch
+    tokens_seen = output.global_step * step_tokens
+    tokens_this_run = (output.global_step - first_step) * step_tokens
     return TrainResult(
         metrics={
             "perplexity_before": perplexity(loss_before),
@@ -135,6 +137,7 @@ def train_model(
             "device": device,
             "precision": precision,
             "batch_size": batch_size,
+            "processes": args.world_size,
             "block_size": block_size,
             "learning_rate": learning_rate,
             "best_epoch": _best_epoch(trainer.state.log_history),
