@@ -39,3 +39,44 @@ def test_hub_id_that_cannot_be_downloaded_names_the_alternatives() -> None:
     # conftest sets HF_HUB_OFFLINE=1, as on a machine with no internet
     with pytest.raises(ModelError, match="can't load the base model 'gpt2'.*--base-model scratch"):
         load_base_model("gpt2")
+
+
+@pytest.fixture
+def hub_out_of_reach(monkeypatch):
+    """A machine whose network is down: the hub's address refuses every connection."""
+    import socket
+
+    from huggingface_hub import constants
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # conftest set it for the rest
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+
+
+def test_a_hub_model_that_cannot_be_reached_fails_at_once(hub_out_of_reach) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match="can't load the base model 'gpt2': the Hugging Face Hub can't be reached"
+                                         ".*--base-model scratch"):
+        load_base_model("gpt2")
+    assert time.perf_counter() - started < 10  # not huggingface_hub's minute of retries
+
+
+def test_a_cached_hub_model_loads_with_the_hub_out_of_reach(hub_out_of_reach, tmp_path, tiny_shape,
+                                                           monkeypatch) -> None:
+    import shutil
+
+    from huggingface_hub import constants
+
+    built = load_base_model("scratch", texts=TEXTS, folder=tmp_path / "built", shape=tiny_shape)[0]
+    cache = tmp_path / "hub"  # huggingface_hub's cache layout, as a download leaves it
+    shutil.copytree(tmp_path / "built", cache / "models--dot--tiny" / "snapshots" / "abc123")
+    (cache / "models--dot--tiny" / "refs").mkdir()
+    (cache / "models--dot--tiny" / "refs" / "main").write_text("abc123")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    model, tokenizer = load_model("dot/tiny")
+    assert len(tokenizer) == built.config.vocab_size and model.num_parameters() == built.num_parameters()

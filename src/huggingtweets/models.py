@@ -10,7 +10,10 @@ base, so everything after loading is one code path:
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,17 +60,28 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
             f"no such folder: {name}. Check the path, or use a hub id such as gpt2 "
             "or --base-model scratch"
         )
+    # Offline, huggingface_hub retries every file for about a minute before it looks in its
+    # cache; one quick look at the hub first lets a cached model load at once, and a missing
+    # one fail at once.
+    offline = not is_folder and not _hub_reachable()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name)
-        try:
-            model = AutoModelForCausalLM.from_pretrained(name, attn_implementation="sdpa")
-        except ValueError:  # an architecture without SDPA support
-            model = AutoModelForCausalLM.from_pretrained(name)
+        with _hub_offline(offline):
+            tokenizer = AutoTokenizer.from_pretrained(name)
+            try:
+                model = AutoModelForCausalLM.from_pretrained(name, attn_implementation="sdpa")
+            except ValueError:  # an architecture without SDPA support
+                model = AutoModelForCausalLM.from_pretrained(name)
     except (OSError, ValueError, KeyError) as e:
         if is_folder:
             raise ModelError(
                 f"can't load the {what} in folder {name} ({_first_line(e)}). "
                 "Point at a folder holding config.json, the weights and the tokenizer"
+            ) from e
+        if offline:
+            raise ModelError(
+                f"can't load the {what} '{name}': the Hugging Face Hub can't be reached and it isn't in the "
+                "local cache. Connect to the internet once to download it, or use a local folder or "
+                "--base-model scratch"
             ) from e
         raise ModelError(
             f"can't load the {what} '{name}' from the Hugging Face Hub ({_first_line(e)}). "
@@ -80,6 +94,37 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def _hub_reachable() -> bool:
+    """Whether the Hugging Face Hub (or the mirror in HF_ENDPOINT) answers at all: False at once
+    with no network, or with HF_HUB_OFFLINE set."""
+    import httpx
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+    try:
+        httpx.head(endpoint, timeout=constants.HF_HUB_ETAG_TIMEOUT)  # any answer, an error status too
+    except httpx.HTTPError:  # no route, no name, refused, timed out
+        return False
+    return True
+
+
+@contextmanager
+def _hub_offline(offline: bool) -> Iterator[None]:
+    """Within the block, with ``offline``, huggingface_hub reads only its cache, as under
+    HF_HUB_OFFLINE=1: no request is sent (`local_files_only` alone still lets transformers ask
+    for an adapter config)."""
+    from huggingface_hub import constants
+
+    saved = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = saved or offline
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved
 
 
 def add_lora(model: Any, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> Any:
