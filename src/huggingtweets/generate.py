@@ -137,7 +137,7 @@ def sample_posts(
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
             for new in _draw(model, prompt_ids, rows, settings, tokenizer.eos_token_id, ends, generator):
-                text = tokenizer.decode(prompt_ids + new, skip_special_tokens=True).split("\n")[0].strip()
+                text = _first_line(tokenizer.decode(prompt_ids + new, skip_special_tokens=True)).strip()
                 if not text or text == prompt.strip():
                     continue  # empty: sample again
                 is_copy = copies is not None and copies.is_copy(text, prompt)
@@ -239,13 +239,19 @@ def _sort_descending(probs: Any) -> Any:
     return torch.from_numpy(np.ascontiguousarray(np.sort(probs.numpy(), axis=-1)[:, ::-1]))
 
 
+def _first_line(text: str) -> str:
+    """``text`` up to its first line break: a newline, or any other boundary `str.splitlines` knows
+    (carriage return, form feed, the Unicode line separator, ...), which breaks a post in two too."""
+    return text.splitlines()[0] if text else ""
+
+
 _LINE_ENDS: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
 
 
 def _line_ends(tokenizer: Any) -> set[int]:
-    """Ids of the tokens whose text holds a newline, where a post ends."""
+    """Ids of the tokens whose text holds a line break, where a post ends."""
     if tokenizer not in _LINE_ENDS:
         ids = sorted(tokenizer.get_vocab().values())
         texts = tokenizer.batch_decode([[i] for i in ids])
-        _LINE_ENDS[tokenizer] = frozenset(i for i, text in zip(ids, texts) if "\n" in text)
+        _LINE_ENDS[tokenizer] = frozenset(i for i, text in zip(ids, texts) if _first_line(text) != text)
     return set(_LINE_ENDS[tokenizer])
