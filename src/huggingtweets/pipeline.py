@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,10 +160,15 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
 
     on_event(StageStarted("base", f"Loading base model {config.base_model}",
                           {"out_dir": str(out), "name": data.name}))
-    model, tokenizer = load_base_model(
-        config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
-        folder=out / "base", shape=config.scratch, seed=config.seed, reuse=config.resume,
-    )
+    main = is_main_process()
+    with tempfile.TemporaryDirectory() as own:
+        # scratch: rank 0 builds it in the bot's folder; any other process builds the same one
+        # (seeded weights, deterministic BPE) in a folder of its own, so none reads a half-swapped one
+        folder = out / "base" if main else Path(own) / "base"
+        model, tokenizer = load_base_model(
+            config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
+            folder=folder, shape=config.scratch, seed=config.seed, reuse=config.resume and main,
+        )
     if config.lora:
         model = add_lora(model, rank=config.lora_rank, alpha=config.lora_alpha, targets=config.lora_targets)
     block_size = min(config.block_size, model.config.max_position_embeddings)
@@ -179,7 +185,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         if not (out / "checkpoints").is_dir():
             on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
                             level="info"))
-    elif is_main_process():
+    elif main:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
     result = train_model(
         model, tokenizer, train_blocks, eval_blocks,
@@ -188,7 +194,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         resume=config.resume, on_event=on_event,
     )
     m = result.metrics
-    if not is_main_process():  # the other processes' share of the work ends with training
+    if not main:  # the other processes' share of the work ends with training
         return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
     plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
