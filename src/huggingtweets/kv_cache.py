@@ -1,8 +1,8 @@
 """A key/value cache with room reserved for the whole post, for sampling.
 
 Each new token's keys and values are written into place. transformers' DynamicCache
-appends them with torch.cat, copying every layer's whole cache at every token: a quarter
-of the time of writing 10 posts on a CPU, where the cache outgrows the caches of the chip.
+appends them with torch.cat, copying every layer's whole cache at every token: for 10 posts
+of 160 tokens from a 124M model on a 2-core CPU, 4.4 s with it and 3.9 s with this.
 
     cache = reserved_cache(model, max_length=160)
     model(input_ids=ids, cache=cache, use_cache=True)  # `past_key_values=` in early 5.x releases
