@@ -137,7 +137,7 @@ def sample_posts(
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
             for new in _draw(model, prompt_ids, rows, settings, tokenizer.eos_token_id, ends, generator):
-                text = _first_line(tokenizer.decode(prompt_ids + new, skip_special_tokens=True)).strip()
+                text = _post_text(tokenizer, prompt_ids + new)
                 if not text or text == prompt.strip():
                     continue  # empty: sample again
                 is_copy = copies is not None and copies.is_copy(text, prompt)
@@ -237,6 +237,13 @@ def _sort_descending(probs: Any) -> Any:
         return probs.sort(dim=-1, descending=True).values
     # numpy's vectorised sort is ~7× faster than torch's on a CPU (3 ms vs 23 ms for 10 × 50,257)
     return torch.from_numpy(np.ascontiguousarray(np.sort(probs.numpy(), axis=-1)[:, ::-1]))
+
+
+def _post_text(tokenizer: Any, ids: list[int]) -> str:
+    """The post that sampled token ids spell: up to the first line break, without the "�" a
+    byte-level tokenizer shows for bytes that form no character (a sample can stop mid-character,
+    or pick a byte that starts none)."""
+    return _first_line(tokenizer.decode(ids, skip_special_tokens=True)).replace("\ufffd", "").strip()
 
 
 def _first_line(text: str) -> str:
