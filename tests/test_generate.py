@@ -150,7 +150,7 @@ def test_a_post_is_cut_at_any_line_break() -> None:
     assert _first_line("") == "" and _first_line("no break") == "no break"
 
 
-def test_bytes_that_form_no_character_are_left_out_of_a_post(tiny_model) -> None:
+def test_bytes_that_form_no_character_and_control_characters_are_left_out_of_a_post(tiny_model) -> None:
     from huggingtweets.generate import _post_text
 
     _, tokenizer = tiny_model
@@ -158,6 +158,7 @@ def test_bytes_that_form_no_character_are_left_out_of_a_post(tiny_model) -> None
     assert tokenizer.decode(ids[:-1]).endswith("\ufffd")  # the loaf's last byte is missing
     assert _post_text(tokenizer, ids[:-1]) == "Kevin ate the"
     assert _post_text(tokenizer, ids) == "Kevin ate the 🍞"
+    assert _post_text(tokenizer, tokenizer("Kevin\x05 ate\tthe\x00 loaf")["input_ids"]) == "Kevin ate\tthe loaf"
 
 
 def test_a_prompt_longer_than_a_post_is_refused(tiny_model) -> None:

@@ -38,6 +38,7 @@ PREFIX = "<|endoftext|>"  # every training post starts with it, so every sample 
 
 _MAX_ROUNDS = 5  # rounds of fresh samples for empty outputs and copies before giving up
 _WORD = re.compile(r"[\w']+")
+_NO_CHARACTER = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters (tab kept) and "�"
 
 
 @dataclass(frozen=True)
@@ -240,10 +241,10 @@ def _sort_descending(probs: Any) -> Any:
 
 
 def _post_text(tokenizer: Any, ids: list[int]) -> str:
-    """The post that sampled token ids spell: up to the first line break, without the "�" a
-    byte-level tokenizer shows for bytes that form no character (a sample can stop mid-character,
-    or pick a byte that starts none)."""
-    return _first_line(tokenizer.decode(ids, skip_special_tokens=True)).replace("\ufffd", "").strip()
+    """The post that sampled token ids spell: up to the first line break, without control
+    characters or the "�" a byte-level tokenizer shows for bytes that form no character (a
+    sample can stop mid-character, or pick a byte that starts none): nobody types them."""
+    return _NO_CHARACTER.sub("", _first_line(tokenizer.decode(ids, skip_special_tokens=True))).strip()
 
 
 def _first_line(text: str) -> str:
