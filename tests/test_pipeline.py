@@ -173,3 +173,36 @@ def test_only_rank_zero_writes_under_a_multi_process_launch(tmp_path, monkeypatc
     monkeypatch.setenv("RANK", "0")
     prepare_data(BotConfig(sources=("sample",), out_dir=tmp_path / "bot"))
     assert (tmp_path / "bot" / "data" / "stats.json").is_file()
+
+
+@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
+def test_a_llama_family_base_trains_samples_and_exports(tmp_path, lora) -> None:
+    """Any causal LM, not only GPT-2 (SmolLM, Qwen, ... are Llama-shaped): grouped-query
+    attention, no pad token in its tokenizer, nn.Linear layers, LoRA's default targets."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, pipeline
+
+    from huggingtweets.config import ScratchShape
+    from huggingtweets.models import build_scratch_model
+    from huggingtweets.sources import fetch_posts
+
+    texts = [p.text for p in fetch_posts("sample").posts]
+    build_scratch_model(texts, tmp_path / "bpe", shape=ScratchShape(n_layer=1, n_embd=32, n_head=2, vocab_size=500),
+                        seed=0)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "bpe")
+    tokenizer.pad_token = None  # as Llama-family tokenizers ship
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(tmp_path / "llama")
+    tokenizer.save_pretrained(tmp_path / "llama")
+
+    bot = make_bot(BotConfig(sources=("sample",), base_model=str(tmp_path / "llama"), out_dir=tmp_path / "bot",
+                             epochs=1, num_samples=3, lora=lora, lora_rank=4, lora_alpha=8, block_size=64))
+    m = bot.metrics
+    assert m["perplexity_after"] < m["perplexity_before"]
+    assert len(bot.samples) == 3 and all(s.text for s in bot.samples)
+    assert m["sampling_precision"] == ("fp32" if lora else "int8")  # int8 on a CPU, LoRA layers aside
+    out = pipeline("text-generation", model=str(bot.model_dir))("Kevin", max_new_tokens=5)
+    assert out[0]["generated_text"].startswith("Kevin")
