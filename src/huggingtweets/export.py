@@ -23,6 +23,7 @@ from ._io import atomic_dir, atomic_path, write_text
 from .card import with_model_ref
 from .errors import ConfigError, HubError
 from .generate import GENERATION_DEFAULTS, PREFIX
+from .models import hub_endpoint
 
 
 def store_generation_defaults(model: Any) -> None:
@@ -127,8 +128,7 @@ def _hub(repo_id: str, token: str | None, endpoint: str | None) -> Any:
     if not token:
         raise ConfigError("no Hugging Face token. Create a write token at https://huggingface.co/settings/tokens "
                           "and set HF_TOKEN to it (in the notebook: paste it in the token field)")
-    # HF_ENDPOINT read now, not when huggingface_hub was imported: a hub mirror or a test server
-    return HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None, token=token)
+    return HfApi(endpoint=endpoint or hub_endpoint(), token=token)
 
 
 @contextmanager

@@ -16,13 +16,10 @@ import torch  # this module is imported only where sampling runs
 from transformers.cache_utils import DynamicCache, DynamicLayer
 
 
-def reserved_cache(model: Any, max_length: int) -> DynamicCache | None:
+def reserved_cache(model: Any, max_length: int) -> DynamicCache:
     """A DynamicCache whose full-attention layers hold up to ``max_length`` tokens without copying;
-    layers of other kinds (sliding windows) stay as transformers makes them. None, letting the
-    model make its own, where the cache can't be laid out from the model's config."""
-    cache = DynamicCache(config=model.config)
-    if not cache.layers:
-        return None
+    layers of other kinds (sliding windows) stay as transformers makes them."""
+    cache = DynamicCache(config=model.config)  # one layer per model layer, of the kind the config says
     cache.layers = [ReservedLayer(max_length) if type(layer) is DynamicLayer else layer for layer in cache.layers]
     return cache
 

@@ -96,6 +96,14 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
     return model, tokenizer
 
 
+def hub_endpoint() -> str:
+    """The hub's address: HF_ENDPOINT read now, not when huggingface_hub was imported (a hub
+    mirror, or a test server), else huggingface.co."""
+    from huggingface_hub import constants
+
+    return os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+
+
 def _hub_reachable() -> bool:
     """Whether the Hugging Face Hub (or the mirror in HF_ENDPOINT) answers at all: False at once
     with no network, or with HF_HUB_OFFLINE set."""
@@ -104,9 +112,8 @@ def _hub_reachable() -> bool:
 
     if constants.HF_HUB_OFFLINE:
         return False
-    endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
     try:
-        httpx.head(endpoint, timeout=constants.HF_HUB_ETAG_TIMEOUT)  # any answer, an error status too
+        httpx.head(hub_endpoint(), timeout=constants.HF_HUB_ETAG_TIMEOUT)  # any answer, an error status too
     except httpx.HTTPError:  # no route, no name, refused, timed out
         return False
     return True
