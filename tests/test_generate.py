@@ -109,11 +109,11 @@ def test_each_row_stops_at_its_own_end_and_keeps_its_own_context(memorised) -> N
     could pick given that row's own text (recomputed without the cache)."""
     import torch
 
-    from huggingtweets.generate import GENERATION_DEFAULTS, PREFIX, _draw, _nucleus
+    from huggingtweets.generate import GENERATION_DEFAULTS, _draw, _nucleus
 
     model, tokenizer, _, _ = memorised
     eos = tokenizer.eos_token_id
-    prompt = tokenizer(PREFIX, add_special_tokens=False)["input_ids"]
+    prompt = [eos]  # the separator every post starts after
     with torch.inference_mode():
         rows = _draw(model, prompt, 12, GENERATION_DEFAULTS, eos, {eos}, torch.Generator().manual_seed(3))
         assert all(row[-1] == eos and eos not in row[:-1] for row in rows)  # every post finished, once

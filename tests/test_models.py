@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from huggingtweets.errors import ModelError
-from huggingtweets.models import EOS, load_base_model, load_model
+from huggingtweets.models import SCRATCH_EOS, load_base_model, load_model, post_separator
 
 TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(100)]
 
@@ -16,7 +16,7 @@ def test_scratch_builds_a_gpt2_folder_and_loads_it_like_any_other(tmp_path, tiny
     assert len(tokenizer) <= tiny_shape.vocab_size
     assert model.config.model_type == "gpt2"
     assert model.config.vocab_size == len(tokenizer)
-    assert tokenizer.eos_token == tokenizer.bos_token == EOS
+    assert tokenizer.eos_token == tokenizer.bos_token == SCRATCH_EOS == post_separator(tokenizer)
     assert tokenizer.pad_token_id == tokenizer.eos_token_id == model.config.eos_token_id
     text = "Kevin stole a scone 🍞 &"
     assert tokenizer.decode(tokenizer(text)["input_ids"]) == text  # byte-level: lossless

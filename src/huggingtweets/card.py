@@ -58,14 +58,19 @@ def render_card(facts: CardFacts) -> str:
         "table": stats_table(facts.stats, markdown=True),
         "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
         "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",
-        "epochs": f"{m['epochs']:g}",
+        "epochs_text": _epochs_text(m),
         "learning_rate": f"{m['learning_rate']:g}",
+        "schedule": (f"linear warmup over the first {m['warmup_ratio']:.0%} of the steps, then cosine decay"
+                     if m.get("warmup_ratio") else "cosine schedule"),
         "steps": f"{m['steps']:,}",
         "batch_size": m["batch_size"],
         "block_size": m["block_size"],
         "tokens_seen": f"{m['tokens_seen']:,}",
         "device": m["device"].upper() if m["device"] != "cpu" else "a CPU",
-        "precision": m["precision"],
+        "dtypes": _dtypes(m),
+        "saved_text": _saved_text(m, facts.base_model),
+        "held_out_text": ("the newest 10% of each person's posts, written after every post it trained on"
+                          if m.get("validation_held_out") == "newest" else "10% of each person's posts"),
         "seed": facts.seed,
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),
@@ -77,6 +82,31 @@ def render_card(facts: CardFacts) -> str:
         "tracking": _tracking(facts.links),
     }
     return template.substitute(values)
+
+
+def _epochs_text(m: dict[str, Any]) -> str:
+    run, best = m["epochs"], m.get("best_epoch")
+    text = f"{run:g} epoch{'' if run == 1 else 's'}"
+    if best is not None and best != run:
+        text += f", keeping epoch {best:g}, the best on validation"
+    return text
+
+
+def _dtypes(m: dict[str, Any]) -> str:
+    autocast = {"bf16": "bfloat16 autocast", "fp16": "float16 autocast with loss scaling"}.get(m["precision"])
+    weights = f"{m.get('trained_dtype', 'float32')} weights"
+    if m.get("frozen_dtype"):
+        weights = f"{m['trained_dtype']} LoRA adapters on a frozen {m['frozen_dtype']} base"
+    return f"{weights} and {autocast}" if autocast else weights
+
+
+def _saved_text(m: dict[str, Any], base: str) -> str:
+    base_dtype, export_dtype = m.get("base_dtype"), m.get("export_dtype", "float32")
+    if base == "scratch" or not base_dtype:
+        return f"The weights are saved in {export_dtype}."
+    if base_dtype == export_dtype:
+        return f"The base was saved in {base_dtype}, and so is this model."
+    return f"The base was saved in {base_dtype}; this model is saved in {export_dtype}."
 
 
 def _front_matter(profiles: list[Profile], base_model: str) -> str:

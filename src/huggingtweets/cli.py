@@ -36,6 +36,16 @@ def _default(field: str) -> Any:
     return BotConfig.__dataclass_fields__[field].default
 
 
+def _recipe(field: str) -> str:
+    """A recipe value as help text: "4e-4, or 0.002 from scratch" (the one place they are set: recipe.py)."""
+    from .recipe import FINE_TUNE, SCRATCH
+
+    tuned, scratch = getattr(FINE_TUNE, field), getattr(SCRATCH, field)
+    return f"{tuned:g}" if tuned == scratch else f"{tuned:g}, or {scratch:g} from scratch"
+
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
@@ -44,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
-        p.add_argument("--epochs", type=float, help="passes over the posts (default: 4, or 20 from scratch)")
+        p.add_argument("--epochs", type=float, help=f"passes over the posts; the best on validation is kept (default: {_recipe('epochs')})")
         p.add_argument("--seed", type=int, help=f"seed for splitting, training and sampling (default: {_default('seed')})")
         p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
         p.add_argument("--prompt", help="text every generated post starts with")
@@ -85,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
     data_options(train)
     train.add_argument("--base-model", help=f"hub id, local folder, or `scratch` (default: {_default('base_model')})")
-    train.add_argument("--learning-rate", type=float, help="default: 1.372e-4, or 2e-3 from scratch")
-    train.add_argument("--batch-size", type=int, help=f"blocks per step (default: {_default('batch_size')})")
-    train.add_argument("--block-size", type=int, help=f"tokens per block (default: {_default('block_size')})")
+    train.add_argument("--learning-rate", type=float,
+                       help=f"peak learning rate (default: {_recipe('learning_rate')}, lower for wider bases)")
+    train.add_argument("--batch-size", type=int, help=f"blocks per step (default: {_recipe('batch_size')})")
+    train.add_argument("--block-size", type=int, help=f"tokens per block (default: {_recipe('block_size')})")
     train.add_argument("--keep-copies", action="store_true",
                        help="keep samples that repeat a training post (flagged) instead of replacing them")
     train.add_argument("--lora", action="store_true", help="train LoRA adapters (merged on export) instead of all weights")

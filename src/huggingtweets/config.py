@@ -36,15 +36,12 @@ class BotConfig:
     sources: tuple[str, ...]  # handles, files or "sample"; up to 3 people
     out_dir: Path | None = None  # None: bots/<handle-handle>
     base_model: str = "gpt2"  # hub id, local folder, or "scratch"; the original fine-tuned gpt2
-    epochs: float | None = None  # None: 4 pretrained (the original overfit after ~4); 20 from scratch (best by then)
-    learning_rate: float | None = None  # None: 1.372e-4 pretrained (best of the original sweep), 2e-3 from scratch
+    # None: chosen by recipe.choose_recipe for the base (pre-trained or scratch) and the data size
+    epochs: float | None = None  # a count given is trained whole (no early stop)
+    learning_rate: float | None = None
     seed: int = 42  # recorded, so the same inputs give the same bot
-    # Tokens per packed block. Measured (benchmarks/train_speed.py, 2-core CPU, 4×128 GPT-2):
-    # 128 trains 3.2× faster per token than the original's 1024 and reaches its final loss in
-    # 0.16× the time; 256/512 are 27%/43% slower per token than 128. 64 is 8% faster but
-    # leaves positions 64–160 untrained in a scratch model that samples up to 160 tokens.
-    block_size: int = 128
-    batch_size: int = 16  # blocks per step: 2k tokens a step keeps a CPU busy without stalling a T4
+    block_size: int | None = None  # tokens per packed block
+    batch_size: int | None = None  # blocks per optimizer step
     validation_fraction: float = 0.1  # of each person's posts, at least one each
     source: str | None = None  # force one kind for every source; None: told by each one's shape
     max_posts: int = 3200  # per live account: the original's limit (X's API served at most 3,200)
@@ -81,9 +78,9 @@ class BotConfig:
             raise ConfigError(f"--epochs must be more than 0, got {self.epochs}. Try --epochs 4")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ConfigError(f"--learning-rate must be more than 0, got {self.learning_rate}")
-        if self.block_size < 16:
+        if self.block_size is not None and self.block_size < 16:
             raise ConfigError(f"--block-size must be at least 16 tokens, got {self.block_size}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
         if not 0 < self.validation_fraction < 0.5:
             raise ConfigError(
@@ -101,18 +98,6 @@ class BotConfig:
     @property
     def from_scratch(self) -> bool:
         return self.base_model == "scratch"
-
-    @property
-    def train_epochs(self) -> float:
-        if self.epochs is not None:
-            return self.epochs
-        return 20.0 if self.from_scratch else 4.0
-
-    @property
-    def train_learning_rate(self) -> float:
-        if self.learning_rate is not None:
-            return self.learning_rate
-        return 2e-3 if self.from_scratch else 1.372e-4
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: paths become strings, tuples lists. Holds no secret, as the config has none."""

@@ -1,4 +1,4 @@
-"""Dataset building: split each person's posts, mix people fairly, tokenise and pack.
+"""Dataset building: hold out each person's newest posts, mix people fairly, tokenise and pack.
 
     splits = split_and_mix({"dot": dot_posts, "len": len_posts}, validation_fraction=0.1, seed=42)
     blocks = pack_blocks(splits.train_texts, tokenizer, block_size=128)   # datasets.Dataset
@@ -19,6 +19,7 @@ class Splits:
     validation: list[dict[str, str]]  # {"handle", "text"}, never repeated
     repeats: dict[str, float]  # handle → how many times its training posts appear per epoch
     seed: int
+    held_out: dict[str, str]  # handle → "newest" (by date) or "random" (posts without dates)
 
     @property
     def train_texts(self) -> list[str]:
@@ -33,16 +34,28 @@ def split_and_mix(
     posts_by_handle: dict[str, list[Post]], *, validation_fraction: float = 0.1, seed: int = 42
 ) -> Splits:
     """Hold out a share of each person's posts, then repeat the smaller people's training
-    posts so everyone contributes about the same characters per epoch (the original's rule)."""
+    posts so everyone contributes about the same characters per epoch (the original's rule).
+
+    The held-out posts are each person's newest when their posts have dates: the validation
+    perplexity then says how the bot does on posts written after everything it learned from,
+    as its own posts will be. Posts without dates are held out at random."""
     rng = random.Random(seed)
     train_by_handle: dict[str, list[str]] = {}
     validation: list[dict[str, str]] = []
+    held_out: dict[str, str] = {}
     for handle, posts in posts_by_handle.items():
-        texts = [p.text for p in posts]
-        rng.shuffle(texts)
-        n_val = max(1, round(len(texts) * validation_fraction)) if len(texts) > 1 else 0
-        validation += [{"handle": handle, "text": t} for t in texts[:n_val]]
-        train_by_handle[handle] = texts[n_val:]
+        n_val = max(1, round(len(posts) * validation_fraction)) if len(posts) > 1 else 0
+        if _dated(posts):
+            texts = [p.text for p in sorted(posts, key=lambda p: p.created_at)]  # oldest first
+            held, kept = texts[len(texts) - n_val:], texts[: len(texts) - n_val]
+            held_out[handle] = "newest"
+        else:
+            texts = [p.text for p in posts]
+            rng.shuffle(texts)
+            held, kept = texts[:n_val], texts[n_val:]
+            held_out[handle] = "random"
+        validation += [{"handle": handle, "text": t} for t in held]
+        train_by_handle[handle] = kept
 
     chars = {h: sum(map(len, texts)) for h, texts in train_by_handle.items()}
     target = max(chars.values(), default=0)
@@ -54,7 +67,13 @@ def split_and_mix(
         train += [{"handle": handle, "text": t} for t in mixed]
     rng.shuffle(train)  # interleaves people instead of feeding them in blocks
     rng.shuffle(validation)
-    return Splits(train=train, validation=validation, repeats=repeats, seed=seed)
+    return Splits(train=train, validation=validation, repeats=repeats, seed=seed, held_out=held_out)
+
+
+def _dated(posts: list[Post]) -> bool:
+    """Every post has a date, and they are not all the same one: "newest" means something."""
+    dates = {p.created_at for p in posts}
+    return None not in dates and len(dates) > 1
 
 
 def _repeat_to(texts: list[str], target_chars: int, rng: random.Random) -> list[str]:
@@ -75,8 +94,12 @@ def _repeat_to(texts: list[str], target_chars: int, rng: random.Random) -> list[
 
 
 def tokenize_posts(batch: dict[str, list[str]], tokenizer: Any) -> dict[str, list[list[int]]]:
-    """Each post becomes `<|endoftext|>` + text, so the model learns where posts start and end."""
-    texts = [tokenizer.eos_token + text for text in batch["text"]]
+    """Each post becomes separator + text (`<|endoftext|>` for GPT-2: see `post_separator`), so
+    the model learns where posts start and end."""
+    from .models import post_separator
+
+    separator = post_separator(tokenizer)
+    texts = [separator + text for text in batch["text"]]
     return {"input_ids": tokenizer(texts, add_special_tokens=False)["input_ids"]}
 
 

@@ -36,3 +36,7 @@ class ModelError(HuggingTweetsError):
 
 class HubError(HuggingTweetsError):
     """The Hugging Face Hub refused a push or a delete, or could not be reached."""
+
+
+class TrainingError(HuggingTweetsError):
+    """Training went wrong in a way that would ship a broken bot (a non-finite loss, no samples)."""

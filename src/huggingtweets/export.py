@@ -22,30 +22,44 @@ from typing import Any
 from ._io import atomic_dir, atomic_path, write_text
 from .card import with_model_ref
 from .errors import ConfigError, HubError
-from .generate import GENERATION_DEFAULTS, PREFIX
-from .models import hub_endpoint
+from .generate import GENERATION_DEFAULTS
+from .models import hub_endpoint, post_separator, separator_id
 
 
-def store_generation_defaults(model: Any) -> None:
-    """Make `pipeline("text-generation", model=folder)` sample as the original did."""
-    model.config.task_specific_params = {"text-generation": {**GENERATION_DEFAULTS, "prefix": PREFIX}}
+def store_generation_defaults(model: Any, tokenizer: Any) -> None:
+    """Make `pipeline("text-generation", model=folder)` sample as the original did, each post
+    starting after the same separator the model was trained with."""
+    separator = post_separator(tokenizer)
+    model.config.prefix = separator  # what transformers' text-generation pipeline puts before a prompt
+    model.config.task_specific_params = {"text-generation": {**GENERATION_DEFAULTS, "prefix": separator}}
     for key, value in GENERATION_DEFAULTS.items():
         setattr(model.generation_config, key, value)
+    if model.generation_config.eos_token_id is None:  # a tokenizer with only a bos token: posts end at it
+        model.generation_config.eos_token_id = separator_id(tokenizer)
 
 
 def export_model(
-    model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False
+    model: Any, tokenizer: Any, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False,
+    dtype: str = "float32",
 ) -> tuple[Path, Path]:
     """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``.
 
-    LoRA adapters are merged into the base first, so the folder is a plain model. With
-    ``fp16_zip`` the zip holds half-precision weights: half the download, same samples."""
+    LoRA adapters are merged into the base first, so the folder is a plain model. The weights
+    are written in ``dtype`` (a bfloat16 base is exported in bfloat16, not doubled in size).
+    With ``fp16_zip`` the zip holds half-precision weights: half the download, same samples."""
+    import torch
+
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    store_generation_defaults(model)
+    store_generation_defaults(model, tokenizer)
     folder = Path(out_dir) / "model"
+    trained_dtype = model.dtype
     with atomic_dir(folder) as tmp:
-        model.save_pretrained(tmp)  # safetensors
+        model.to(getattr(torch, dtype))
+        try:
+            model.save_pretrained(tmp)  # safetensors, config.json saying the dtype
+        finally:
+            model.to(trained_dtype)
         tokenizer.save_pretrained(tmp)
         write_text(tmp / "README.md", card)
         # the card's "How does it work?" picture, beside it so it shows offline and on the hub

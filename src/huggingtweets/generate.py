@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .models import post_separator, separator_id
 
 # The original project's sampling settings; stored with every exported model so that
 # `pipeline("text-generation", model=folder)` samples the same way.
@@ -34,7 +35,6 @@ GENERATION_DEFAULTS: dict[str, Any] = {
     "temperature": 1.0,
     "top_p": 0.95,
 }
-PREFIX = "<|endoftext|>"  # every training post starts with it, so every sample does too
 
 _MAX_ROUNDS = 5  # rounds of fresh samples for empty outputs and copies before giving up
 _WORD = re.compile(r"[\w']+")
@@ -123,12 +123,14 @@ def sample_posts(
     if unknown:
         raise TypeError(f"unknown generation settings: {', '.join(sorted(unknown))}")
     settings = {**GENERATION_DEFAULTS, **overrides}
-    prompt_ids = tokenizer(PREFIX + prompt, add_special_tokens=False)["input_ids"]
+    # every training post starts with the separator, so every sample does too
+    prompt_ids = tokenizer(post_separator(tokenizer) + prompt, add_special_tokens=False)["input_ids"]
     if len(prompt_ids) >= settings["max_length"]:
         raise ConfigError(f"the prompt is {len(prompt_ids)} tokens long and posts end at {settings['max_length']} "
                           "tokens. Use a shorter prompt")
     generator = None if seed is None else torch.Generator(model.device).manual_seed(seed)
-    ends = _line_ends(tokenizer) | {tokenizer.eos_token_id}
+    end = separator_id(tokenizer)  # where a training post ended
+    ends = _line_ends(tokenizer) | {end}
     model.eval()
     fresh: list[Sample] = []
     spare_copies: list[Sample] = []  # set aside, shown only if no fresh sample comes
@@ -137,7 +139,7 @@ def sample_posts(
         for round_ in range(_MAX_ROUNDS):
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
-            for new in _draw(model, prompt_ids, rows, settings, tokenizer.eos_token_id, ends, generator):
+            for new in _draw(model, prompt_ids, rows, settings, end, ends, generator):
                 text = _post_text(tokenizer, prompt_ids + new)
                 if not text or text == prompt.strip():
                     continue  # empty: sample again

@@ -22,7 +22,25 @@ from .config import ScratchShape
 from .errors import ModelError
 
 _HUB_ID = re.compile(r"\w[\w.-]*(/\w[\w.-]*)?")  # "gpt2", "user/model"; anything else is a path
-EOS = "<|endoftext|>"  # GPT-2's one special token: post separator, BOS, EOS and padding
+SCRATCH_EOS = "<|endoftext|>"  # the scratch tokenizer's one special token, as GPT-2's: separator, BOS, EOS, padding
+HALF_DTYPES = ("float16", "bfloat16")  # checkpoints saved in these are exported in them again
+
+
+def post_separator(tokenizer: Any) -> str:
+    """The text that separates posts, where each one starts and ends: the tokenizer's own
+    end-of-sequence token (`<|endoftext|>` for GPT-2, `<|im_end|>` for SmolLM2, `</s>` for
+    Llama), else its beginning-of-sequence token. Packing, sampling and the exported
+    `pipeline` prefix all take it from here, so they agree for every base."""
+    separator = tokenizer.eos_token or tokenizer.bos_token
+    if not separator:
+        raise ModelError("the base model's tokenizer has neither an end- nor a beginning-of-text token, so posts "
+                         "can't be told apart. Use a base model whose tokenizer has an eos_token, such as gpt2")
+    return separator
+
+
+def separator_id(tokenizer: Any) -> int:
+    """The token id of `post_separator`: where a sampled post ends."""
+    return tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
 
 
 def load_base_model(
@@ -33,16 +51,18 @@ def load_base_model(
     shape: ScratchShape = ScratchShape(),
     seed: int = 42,
     reuse: bool = False,
+    dtype: str = "float32",
 ) -> tuple[Any, Any]:
     """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``
-    (or, with ``reuse``, takes the one an interrupted run built there: its tokenizer must match)."""
+    (or, with ``reuse``, takes the one an interrupted run built there: its tokenizer must match).
+    The weights are cast to ``dtype`` whatever dtype they were saved in (see `load_model`)."""
     if name == "scratch":
         if texts is None or folder is None:
             raise ValueError("scratch needs the training texts and a folder to build it in")
         if not (reuse and (Path(folder) / "config.json").is_file()):
             build_scratch_model(texts, folder, shape=shape, seed=seed)
         name = str(folder)
-    return load_model(name, what="base model")
+    return load_model(name, what="base model", dtype=dtype)
 
 
 def is_hub_id(name: str) -> bool:
@@ -50,9 +70,16 @@ def is_hub_id(name: str) -> bool:
     return name != "scratch" and not Path(name).is_dir() and _HUB_ID.fullmatch(name) is not None
 
 
-def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
-    """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[Any, Any]:
+    """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in.
+
+    The weights are cast to ``dtype``, float32 unless told otherwise, whatever the checkpoint
+    was saved in: training float16 or bfloat16 weights directly loses every update smaller than
+    their precision, and float16 overflows to nan. The dtype it was saved in is kept as
+    ``model.saved_dtype`` ("float32", "float16", "bfloat16"), so export can write the model
+    back in it (an attribute of the object, not of its config, so no file repeats it)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     is_folder = Path(name).is_dir()
     if not is_folder and not is_hub_id(name):
@@ -67,10 +94,14 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
     try:
         with _hub_offline(offline):
             tokenizer = AutoTokenizer.from_pretrained(name)
+            config = AutoConfig.from_pretrained(name)
+            saved_dtype = _dtype_name(getattr(config, "dtype", None))
+            weights = getattr(torch, dtype)
             try:
-                model = AutoModelForCausalLM.from_pretrained(name, attn_implementation="sdpa")
+                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights,
+                                                             attn_implementation="sdpa")
             except ValueError:  # an architecture without SDPA support
-                model = AutoModelForCausalLM.from_pretrained(name)
+                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights)
     except (OSError, ValueError, KeyError) as e:
         if is_folder:
             raise ModelError(
@@ -87,13 +118,20 @@ def load_model(name: str, *, what: str = "model") -> tuple[Any, Any]:
             f"can't load the {what} '{name}' from the Hugging Face Hub ({_first_line(e)}). "
             "Check the id and your internet connection, or use a local folder or --base-model scratch"
         ) from e
+    model.saved_dtype = saved_dtype
     if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+        tokenizer.pad_token = post_separator(tokenizer)  # only ever padding, masked out
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def _dtype_name(dtype: Any) -> str:
+    """"float16" for torch.float16 or "float16"; float32 when the config names none (GPT-2's)."""
+    name = str(dtype or "float32").removeprefix("torch.")
+    return name if name in HALF_DTYPES else "float32"
 
 
 def hub_endpoint() -> str:
@@ -156,13 +194,13 @@ def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, 
 
     bpe = ByteLevelBPETokenizer(add_prefix_space=False)
     bpe.train_from_iterator(texts, vocab_size=shape.vocab_size, min_frequency=2,
-                            special_tokens=[EOS], show_progress=False)
+                            special_tokens=[SCRATCH_EOS], show_progress=False)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe._tokenizer,  # the Rust tokenizer inside the training helper
-        bos_token=EOS, eos_token=EOS, unk_token=EOS, pad_token=EOS,
+        bos_token=SCRATCH_EOS, eos_token=SCRATCH_EOS, unk_token=SCRATCH_EOS, pad_token=SCRATCH_EOS,
         model_max_length=shape.n_positions,
     )
-    eos_id = tokenizer.convert_tokens_to_ids(EOS)
+    eos_id = tokenizer.convert_tokens_to_ids(SCRATCH_EOS)
     config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=shape.n_positions, n_embd=shape.n_embd,
         n_layer=shape.n_layer, n_head=shape.n_head,

@@ -38,6 +38,8 @@ from .pipeline import Bot, PreparedData, prepare_data, train_bot
 from .tracking import tracking
 
 BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
+# None: the recipe's count for the base (recipe.py: 2 for a pre-trained base, 20 from scratch)
+EPOCH_CHOICES = (("recipe's", None), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
 SOURCE_KINDS = ("auto", "sample", "archive", "file", "mastodon", "bluesky", "x")
 N_SAMPLES = 10  # posts per "Generate", as the original wrote
 AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
@@ -107,8 +109,7 @@ class App:
         self.posts_log = _Log(w)
         # --- 2. train ---
         self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
-        self.epochs = w.BoundedFloatText(value=_epochs_for(self.base_model.value, state), min=0.1, max=200,
-                                         step=1, description="Epochs")
+        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=1.0 if state.test else None, description="Epochs")
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
         self.live = w.HTML()  # loss and perplexity as they come
@@ -131,8 +132,6 @@ class App:
         self.push_button = w.Button(description="Push to Hugging Face", icon="upload", disabled=True, **fit)
         self.download_log = _Log(w)
 
-        self.base_model.observe(lambda change: setattr(self.epochs, "value", _epochs_for(change["new"], state)),
-                                names="value")
         self.get_posts.on_click(lambda _: self._step(self.get_posts, self.posts_log, self._get_posts))
         self.train_button.on_click(lambda _: self._step(self.train_button, self.train_log, self._train))
         self.generate_button.on_click(lambda _: self._step(self.generate_button, self.generate_log, self._generate))
@@ -173,7 +172,7 @@ class App:
         state = self.state
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
-        config = replace(state.config, base_model=self.base_model.value, epochs=float(self.epochs.value),
+        config = replace(state.config, base_model=self.base_model.value, epochs=self.epochs.value,
                          out_dir=state.data.out_dir, **({"scratch": TEST_SHAPE} if state.test else {}))
         self.progress.value, self.progress.bar_style = 0, "info"
         with tracking(config, _View(self, log)) as on_event:
@@ -353,9 +352,3 @@ def download_link(path: Path) -> Any:
     url = f"{os.environ.get('VOILA_SERVER_URL', '/').rstrip('/')}/voila/files/{quote(rel)}"
     return HTML(f'<a href="{html.escape(url, quote=True)}" download="{html.escape(path.name, quote=True)}">'
                 f"⬇ {html.escape(path.name)}</a>{size}")
-
-
-def _epochs_for(base_model: str, state: AppState) -> float:
-    if state.test:
-        return 1.0
-    return BotConfig(sources=("sample",), base_model=base_model).train_epochs

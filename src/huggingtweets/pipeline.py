@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .card import CardFacts, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .dataset import Splits, pack_blocks, split_and_mix
-from .errors import DataError
+from .errors import DataError, TrainingError
 from .events import (
     EventHandler,
     FetchProgress,
@@ -33,12 +33,13 @@ from .events import (
 )
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
-from .models import add_lora, load_base_model
+from .models import HALF_DTYPES, add_lora, load_base_model, post_separator
 from .plots import plot_losses
 from .post import Post, Profile
+from .recipe import choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .tracking import tracking
-from .train import train_model
+from .train import choose_device, train_model
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         write_jsonl(out / "data" / "validation.jsonl", splits.validation)
         write_json(out / "data" / "split.json", {
             "seed": splits.seed, "validation_fraction": config.validation_fraction, "repeats": splits.repeats,
+            "validation_held_out": splits.held_out,
             "train_posts": len(splits.train), "validation_posts": len(splits.validation),
         })
     on_event(StageFinished(
@@ -142,6 +144,12 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
          "train_posts": len(splits.train), "validation_posts": len(splits.validation)},
     ))
     return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
+
+
+def _held_out(by_handle: dict[str, str]) -> str:
+    """"newest" when every person's validation posts are their newest, else "random" (or mixed)."""
+    kinds = sorted(set(by_handle.values()))
+    return kinds[0] if len(kinds) == 1 else "newest for some people, random for others"
 
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
@@ -161,26 +169,38 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     on_event(StageStarted("base", f"Loading base model {config.base_model}",
                           {"out_dir": str(out), "name": data.name}))
     main = is_main_process()
+    device, _ = choose_device()
+    # float32 master weights whatever the checkpoint holds; only a frozen LoRA base may stay in
+    # bfloat16, on a GPU that computes in it (on a CPU bfloat16 matmuls are slow)
+    weights = "bfloat16" if config.lora and device == "cuda" and choose_device()[1] == "bf16" else "float32"
     with tempfile.TemporaryDirectory() as own:
         # scratch: rank 0 builds it in the bot's folder; any other process builds the same one
         # (seeded weights, deterministic BPE) in a folder of its own, so none reads a half-swapped one
         folder = out / "base" if main else Path(own) / "base"
         model, tokenizer = load_base_model(
             config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
-            folder=folder, shape=config.scratch, seed=config.seed, reuse=config.resume and main,
+            folder=folder, shape=config.scratch, seed=config.seed, reuse=config.resume and main, dtype=weights,
         )
+    saved_dtype = model.saved_dtype
     if config.lora:
         model = add_lora(model, rank=config.lora_rank, alpha=config.lora_alpha, targets=config.lora_targets)
-    block_size = min(config.block_size, model.config.max_position_embeddings)
+    separator = post_separator(tokenizer)
+    recipe = choose_recipe(pretrained=not config.from_scratch, width=model.config.hidden_size, epochs=config.epochs,
+                           learning_rate=config.learning_rate, batch_size=config.batch_size,
+                           block_size=config.block_size)
+    block_size = min(recipe.block_size, model.config.max_position_embeddings)
     train_blocks = pack_blocks(data.splits.train_texts, tokenizer, block_size=block_size)
     eval_blocks = pack_blocks(data.splits.validation_texts, tokenizer, block_size=block_size)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    on_event(StageFinished("base", f"{model.num_parameters():,} parameters ({trainable:,} trained); "
-                                   f"{len(train_blocks):,} training blocks of {block_size} tokens",
+    on_event(StageFinished("base", f"{model.num_parameters():,} parameters ({trainable:,} trained, saved in "
+                                   f"{saved_dtype}, trained in {weights if not config.lora else 'float32'}); "
+                                   f"{len(train_blocks):,} training blocks of {block_size} tokens, posts "
+                                   f"separated by {separator}",
                            {"model_config": model.config.to_dict()}))
 
-    epochs = f"{config.train_epochs:g} epoch{'' if config.train_epochs == 1 else 's'}"
-    on_event(StageStarted("train", f"Training for {epochs}"))
+    on_event(StageStarted("train", f"Training for {recipe.epochs:g} epoch{'' if recipe.epochs == 1 else 's'} "
+                                   f"(learning rate {recipe.learning_rate:g}, {recipe.batch_size} × {block_size} "
+                                   "tokens a step)"))
     if config.resume:
         if not (out / "checkpoints").is_dir():
             on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
@@ -189,14 +209,17 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
     result = train_model(
         model, tokenizer, train_blocks, eval_blocks,
-        epochs=config.train_epochs, learning_rate=config.train_learning_rate,
-        batch_size=config.batch_size, output_dir=out / "checkpoints", seed=config.seed,
-        resume=config.resume, on_event=on_event,
+        epochs=recipe.epochs, learning_rate=recipe.learning_rate, batch_size=recipe.batch_size,
+        warmup_ratio=recipe.warmup_ratio,
+        output_dir=out / "checkpoints", seed=config.seed, resume=config.resume, on_event=on_event,
     )
+    export_dtype = saved_dtype if saved_dtype in HALF_DTYPES else "float32"
+    result = replace(result, metrics={**result.metrics, "base_dtype": saved_dtype, "export_dtype": export_dtype,
+                                      "warmup_ratio": recipe.warmup_ratio,
+                                      "validation_held_out": _held_out(data.splits.held_out)})
     m = result.metrics
     if not main:  # the other processes' share of the work ends with training
         return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
-    plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
                                     f"{m['perplexity_after']:.1f}",
                            {"metrics": m, "training_args": result.training_args}))
@@ -206,12 +229,20 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
                        copies=CopyDetector(data.splits.train_texts, tokenizer),
                        replace_copies=not config.keep_copies)
     samples = run.posts
-    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s.text, "copy": s.copy} for s in samples))
+    if not samples:
+        raise TrainingError(
+            f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
+            f" (validation perplexity {m['perplexity_after']:.1f}). Train longer with more --epochs, "
+            "or try another base model")
     m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
                            {"samples": run.texts, "copies": [s.copy for s in samples], "copy_rate": run.copy_rate}))
 
+    # Nothing of this bot is written before here: a run that failed above leaves the folder's
+    # previous bot (model, zip, samples, metrics, loss curve) as it was.
     on_event(StageStarted("export", "Writing the model folder, card and zip"))
+    plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
+    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s.text, "copy": s.copy} for s in samples))
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
     card = render_card(CardFacts(
         profiles=data.profiles, stats=data.stats, base_model=config.base_model,
@@ -220,7 +251,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         links=links or {},  # the W&B runs, when online: filled in as the runs start
     ))
     model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
-                                       fp16_zip=config.fp16_zip)
+                                       fp16_zip=config.fp16_zip, dtype=export_dtype)
     metrics = {**m, "base_model": config.base_model, "seed": config.seed,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}

@@ -1,10 +1,11 @@
 """Training: fine-tune a causal LM on packed blocks with transformers' `Trainer`.
 
 Validation perplexity is measured before training and after every epoch; the best
-epoch is kept. The loop reports through `TrainProgress` events and prints nothing:
+epoch is kept. A loss that stops being finite ends training at once with a `TrainingError`.
+The loop reports through `TrainProgress` events and prints nothing:
 
     result = train_model(model, tokenizer, train_blocks, eval_blocks,
-                         epochs=4, learning_rate=1.372e-4, batch_size=16,
+                         epochs=2, learning_rate=1e-3, batch_size=4, warmup_ratio=0.06,
                          output_dir=out / "checkpoints", on_event=print)
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import TrainingError
 from .events import EventHandler, TrainProgress, ignore
 
 
@@ -56,13 +58,16 @@ def train_model(
     learning_rate: float,
     batch_size: int,
     output_dir: Path,
+    warmup_ratio: float = 0.0,
     seed: int = 42,
     resume: bool = False,
     precision: str | None = None,
     on_event: EventHandler = ignore,
 ) -> TrainResult:
     """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
-    ``precision`` ("bf16", "fp16", "fp32") overrides the choice made for the hardware."""
+    ``warmup_ratio``: share of the steps over which the learning rate rises linearly before its
+    cosine decay. ``precision`` ("bf16", "fp16", "fp32") overrides the
+    autocast chosen for the hardware; the weights themselves stay in the dtype they have."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -72,8 +77,8 @@ def train_model(
         output_dir=str(output_dir),
         num_train_epochs=epochs,
         learning_rate=learning_rate,
-        lr_scheduler_type="cosine",  # the original's schedule, with no warmup
-        warmup_steps=0,
+        lr_scheduler_type="cosine",  # the original's schedule
+        warmup_steps=warmup_ratio,  # a float below 1: that share of the steps
         per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=batch_size,
         eval_strategy="epoch",
@@ -101,12 +106,16 @@ def train_model(
         eval_dataset=eval_blocks,
         processing_class=tokenizer,
         data_collator=default_data_collator,
-        callbacks=[_progress_callback(on_event)],
+        callbacks=[_progress_callback(on_event), _finite_loss_callback(learning_rate)],
     )
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
 
     # --- before: how surprised is the base model by this person? ---
     loss_before = trainer.evaluate()["eval_loss"]
+    if not math.isfinite(loss_before):
+        raise TrainingError(f"the base model's validation loss is {loss_before} before any training, so its "
+                            "weights are broken. Check the base model (load it with transformers and generate "
+                            "a sentence), or try another one")
 
     # --- fine-tune (from the last checkpoint when resuming) ---
     checkpoint = get_last_checkpoint(str(output_dir)) if resume and Path(output_dir).is_dir() else None
@@ -115,8 +124,9 @@ def train_model(
     output = trainer.train(resume_from_checkpoint=checkpoint)
     wall = time.perf_counter() - started
 
-    # --- after: the best epoch, which load_best_model_at_end put back in place ---
-    loss_after = trainer.evaluate()["eval_loss"]
+    # --- after: the best epoch, which load_best_model_at_end put back in place; its loss was
+    # measured when it was saved, on the same blocks, so it is not measured again ---
+    loss_after = _best_eval_loss(trainer.state.log_history)
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
     step_tokens = batch_size * args.world_size * block_size  # every process trains on its own batch
     tokens_seen = output.global_step * step_tokens
@@ -135,7 +145,8 @@ def train_model(
             "resumed_from_step": first_step,
             "train_seconds": wall,
             "device": device,
-            "precision": precision,
+            "precision": precision,  # autocast; the weights' own dtypes below
+            **_weight_dtypes(model),
             "batch_size": batch_size,
             "processes": args.world_size,
             "block_size": block_size,
@@ -147,9 +158,57 @@ def train_model(
     )
 
 
+def _weight_dtypes(model: Any) -> dict[str, str]:
+    """{"trained_dtype": ...} of the weights the optimizer updates (float32 master weights), and
+    {"frozen_dtype": ...} of the ones it doesn't, when there are any (a LoRA base)."""
+    def name(params: list[Any]) -> str:
+        return ", ".join(sorted({str(p.dtype).removeprefix("torch.") for p in params}))
+
+    trained = [p for p in model.parameters() if p.requires_grad]
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    return {"trained_dtype": name(trained), **({"frozen_dtype": name(frozen)} if frozen else {})}
+
+
+def _epoch_evals(log_history: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    """(validation loss, epoch) after each epoch; the evaluation before training is not one of them."""
+    return [(row["eval_loss"], row["epoch"]) for row in log_history if "eval_loss" in row and row.get("epoch")]
+
+
+def _best_eval_loss(log_history: list[dict[str, Any]]) -> float:
+    """The validation loss of the epoch that load_best_model_at_end put back in place."""
+    return min(_epoch_evals(log_history))[0]
+
+
 def _best_epoch(log_history: list[dict[str, Any]]) -> float | None:
-    evals = [(row["eval_loss"], row["epoch"]) for row in log_history if "eval_loss" in row]
+    evals = _epoch_evals(log_history)
     return min(evals)[1] if evals else None
+
+
+def _finite_loss_callback(learning_rate: float) -> Any:
+    """A `TrainerCallback` that ends training with a `TrainingError` at the first non-finite
+    training or validation loss: a model past that point is broken, and must not be shipped."""
+    from transformers import TrainerCallback
+
+    class FiniteLossCallback(TrainerCallback):
+        training = False  # the evaluation before training is checked by train_model: the base is broken
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.training = True
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+                   **kwargs: Any) -> None:
+            if not self.training:
+                return
+            for key in ("loss", "eval_loss"):
+                value = (logs or {}).get(key)
+                if isinstance(value, (int, float)) and not math.isfinite(value):
+                    what = "training" if key == "loss" else "validation"
+                    raise TrainingError(
+                        f"training diverged: the {what} loss became {value} at step {state.global_step} of "
+                        f"{state.max_steps}, so nothing was exported. Train again with a lower --learning-rate "
+                        f"(this run used {learning_rate:g}; try {learning_rate / 4:g})")
+
+    return FiniteLossCallback()
 
 
 def _progress_callback(on_event: EventHandler) -> Any:
