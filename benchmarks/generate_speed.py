@@ -30,8 +30,8 @@ from _timing import best_of
 
 from huggingtweets.config import ScratchShape
 from huggingtweets.export import store_generation_defaults
-from huggingtweets.generate import PREFIX, CopyDetector, sample_posts
-from huggingtweets.models import build_scratch_model, load_model
+from huggingtweets.generate import CopyDetector, sample_posts
+from huggingtweets.models import build_scratch_model, load_model, post_separator
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "trump_tweets.csv"
 GOAL_SECONDS = 2.0
@@ -58,16 +58,17 @@ def main() -> None:
         folder = build_scratch_model(texts, Path(tmp) / "gpt2-124m", shape=shape, seed=0)
         model, tokenizer = load_model(str(folder))
         model.resize_token_embeddings(50_257)  # the BPE may learn fewer merges than gpt2's; pad to its size
-        store_generation_defaults(model)
+        store_generation_defaults(model, tokenizer)
+        separator = post_separator(tokenizer)
         model.save_pretrained(folder)
-        prompt_tokens = len(tokenizer(PREFIX, add_special_tokens=False)["input_ids"])
+        prompt_tokens = len(tokenizer(separator, add_special_tokens=False)["input_ids"])
         post_length = batch_length(texts, tokenizer)
         print(f"data: {data} ({len(texts):,} posts); model: {model.num_parameters() / 1e6:.0f}M parameters, "
               f"random init; {torch.get_num_threads()} CPU threads")
 
         copies = CopyDetector(texts, tokenizer)
         pipe = transformers.pipeline("text-generation", model=str(folder), tokenizer=tokenizer)
-        baseline = best_of(lambda: pipe("", num_return_sequences=10, prefix=PREFIX))
+        baseline = best_of(lambda: pipe("", num_return_sequences=10, prefix=separator))
         fp32 = best_of(lambda: sample_posts(model, tokenizer, n=10, seed=0, copies=copies, int8=False))
         started = time.perf_counter()
         sample_posts(model, tokenizer, n=10, seed=0, copies=copies, max_length=prompt_tokens + post_length)
