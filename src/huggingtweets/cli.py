@@ -37,13 +37,11 @@ def _default(field: str) -> Any:
 
 
 def _recipe(field: str) -> str:
-    """A recipe value as help text: "4e-4, or 0.002 from scratch" (the one place they are set: recipe.py)."""
+    """A recipe value as help text: "0.001, or 0.002 from scratch" (the one place they are set: recipe.py)."""
     from .recipe import FINE_TUNE, SCRATCH
 
     tuned, scratch = getattr(FINE_TUNE, field), getattr(SCRATCH, field)
     return f"{tuned:g}" if tuned == scratch else f"{tuned:g}, or {scratch:g} from scratch"
-
-
 
 
 def build_parser() -> argparse.ArgumentParser:

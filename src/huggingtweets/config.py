@@ -36,8 +36,8 @@ class BotConfig:
     sources: tuple[str, ...]  # handles, files or "sample"; up to 3 people
     out_dir: Path | None = None  # None: bots/<handle-handle>
     base_model: str = "gpt2"  # hub id, local folder, or "scratch"; the original fine-tuned gpt2
-    # None: chosen by recipe.choose_recipe for the base (pre-trained or scratch) and the data size
-    epochs: float | None = None  # a count given is trained whole (no early stop)
+    # None: chosen by recipe.choose_recipe for the base (pre-trained or scratch, and its width)
+    epochs: float | None = None
     learning_rate: float | None = None
     seed: int = 42  # recorded, so the same inputs give the same bot
     block_size: int | None = None  # tokens per packed block

@@ -33,7 +33,7 @@ from .events import (
 )
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
-from .models import HALF_DTYPES, add_lora, load_base_model, post_separator
+from .models import add_lora, load_base_model, post_separator
 from .plots import plot_losses
 from .post import Post, Profile
 from .recipe import choose_recipe
@@ -169,10 +169,10 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     on_event(StageStarted("base", f"Loading base model {config.base_model}",
                           {"out_dir": str(out), "name": data.name}))
     main = is_main_process()
-    device, _ = choose_device()
+    device, precision = choose_device()
     # float32 master weights whatever the checkpoint holds; only a frozen LoRA base may stay in
     # bfloat16, on a GPU that computes in it (on a CPU bfloat16 matmuls are slow)
-    weights = "bfloat16" if config.lora and device == "cuda" and choose_device()[1] == "bf16" else "float32"
+    weights = "bfloat16" if config.lora and device == "cuda" and precision == "bf16" else "float32"
     with tempfile.TemporaryDirectory() as own:
         # scratch: rank 0 builds it in the bot's folder; any other process builds the same one
         # (seeded weights, deterministic BPE) in a folder of its own, so none reads a half-swapped one
@@ -213,7 +213,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         warmup_ratio=recipe.warmup_ratio,
         output_dir=out / "checkpoints", seed=config.seed, resume=config.resume, on_event=on_event,
     )
-    export_dtype = saved_dtype if saved_dtype in HALF_DTYPES else "float32"
+    export_dtype = saved_dtype  # float16/bfloat16 as saved, float32 otherwise (models.load_model)
     result = replace(result, metrics={**result.metrics, "base_dtype": saved_dtype, "export_dtype": export_dtype,
                                       "warmup_ratio": recipe.warmup_ratio,
                                       "validation_held_out": _held_out(data.splits.held_out)})

@@ -22,10 +22,6 @@ class Recipe:
     block_size: int  # tokens per packed block
     warmup_ratio: float  # share of the steps over which the learning rate rises from 0
 
-    @property
-    def step_tokens(self) -> int:
-        return self.batch_size * self.block_size
-
 
 # --- pre-trained bases (gpt2, distilgpt2, SmolLM2, ...) ---
 # Chosen on ../shared/models/gpt2-standin with benchmarks/fine_tune_quality.py: the held-out
