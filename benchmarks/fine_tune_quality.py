@@ -49,8 +49,8 @@ import torch
 import transformers
 
 from huggingtweets.clean import clean_posts
-from huggingtweets.dataset import pack_blocks, split_and_mix
-from huggingtweets.models import load_model, post_separator
+from huggingtweets.dataset import pack_blocks, post_separator, split_and_mix, tokenize_posts
+from huggingtweets.models import load_model
 from huggingtweets.post import Post
 from huggingtweets.recipe import choose_recipe
 from huggingtweets.sources import fetch_posts
@@ -124,7 +124,7 @@ def train_original(base: str, posts: list[Post], work: Path, seed: int) -> tuple
         rng.shuffle(epoch)
         file_text += epoch
     block = min(ORIGINAL["block_size"], model.config.max_position_embeddings)
-    blocks = pack_blocks(file_text, tokenizer, block_size=block)
+    blocks = concatenated_blocks(file_text, tokenizer, block_size=block)
     args = TrainingArguments(
         output_dir=str(work / "original"), num_train_epochs=1, learning_rate=ORIGINAL["learning_rate"],
         lr_scheduler_type="cosine", warmup_steps=0, per_device_train_batch_size=ORIGINAL["batch_size"],
@@ -136,6 +136,19 @@ def train_original(base: str, posts: list[Post], work: Path, seed: int) -> tuple
     started = time.perf_counter()
     trainer.train()
     return model, tokenizer, time.perf_counter() - started
+
+
+def concatenated_blocks(texts: list[str], tokenizer, block_size: int):
+    """The original's packing (transformers' TextDataset, run_clm): every post after its separator,
+    all concatenated and cut into blocks wherever they fall; a ragged tail of each 10,000 posts dropped."""
+    import datasets
+
+    input_ids: list[list[int]] = []
+    for i in range(0, len(texts), 10_000):
+        stream = [t for seq in tokenize_posts({"text": texts[i : i + 10_000]}, tokenizer)["input_ids"] for t in seq]
+        end = (len(stream) // block_size) * block_size if len(stream) >= block_size else len(stream)
+        input_ids += [stream[j : j + block_size] for j in range(0, end, block_size)]
+    return datasets.Dataset.from_dict({"input_ids": input_ids, "labels": [list(b) for b in input_ids]})
 
 
 def train_ours(base: str, posts: list[Post], work: Path, seed: int, overrides: dict) -> tuple[object, object, float, dict]:

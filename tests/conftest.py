@@ -1,10 +1,8 @@
-"""Shared fixtures: a tiny scratch shape, posts, and the real CSV when ../shared has it."""
+"""Shared fixtures (helpers.py holds the plain values and functions they and the tests use)."""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -13,35 +11,14 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["WANDB_MODE"] = "disabled"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from helpers import PLANTED, TINY, VARIED, FakeHub  # noqa: E402
+
 from huggingtweets.config import ScratchShape  # noqa: E402
-from huggingtweets.post import Post  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures"
-TRUMP_CSV = REPO.parent / "shared" / "data" / "trump_tweets.csv"
-
-needs_trump_csv = pytest.mark.skipif(
-    not TRUMP_CSV.is_file(),
-    reason=f"{TRUMP_CSV} is absent (it ships beside the repository in CI, not in a fresh clone)",
-)
-
-# Two layers of 32: trains in about a second on a CPU; n_positions covers max_length=160.
-TINY = ScratchShape(n_layer=2, n_embd=32, n_head=2, n_positions=256, vocab_size=500)
 
 
-def make_post(text: str, n: int = 0, handle: str = "dot", **kw) -> Post:
-    return Post(id=str(n), handle=handle, text=text, source="test",
-                created_at=datetime(2024, 1, 1, tzinfo=timezone.utc), **kw)
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_shape() -> ScratchShape:
     return TINY
-
-
-PLANTED = "Kevin stole a whole sausage roll out of Mrs Abernathy's hand in broad daylight"
-VARIED = [f"Tide report {i}: {w} at {i % 12 + 1} o'clock and the {x} is late again."
-          for i, (w, x) in enumerate([("fog", "ferry"), ("rain", "bus"), ("sun", "post"), ("wind", "boat")] * 40)]
 
 
 @pytest.fixture(scope="session")
@@ -69,59 +46,6 @@ def memorised(tmp_path_factory):
 def httpserver_listen_address():
     """pytest-httpserver's test server, on the loopback address only."""
     return ("127.0.0.1", 0)
-
-
-class FakeHub:
-    """What a test server on 127.0.0.1 saw while standing in for the Hugging Face Hub."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-        self.repos: dict[str, dict] = {}  # repo id → {"private": bool, "files": {path: bytes}}
-        self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
-
-    def handle(self, request):
-        import base64
-        import json as jsonlib
-
-        from werkzeug import Response
-
-        self.requests.append((request.method, request.path, dict(request.headers)))
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return Response(jsonlib.dumps({"error": "Invalid credentials"}), 401, content_type="application/json")
-        path = request.path
-
-        def reply(body, status=200):
-            return Response(jsonlib.dumps(body), status, content_type="application/json")
-
-        if path == "/api/repos/create":
-            body = request.get_json()
-            repo_id = f"{body['organization']}/{body['name']}"
-            if repo_id in self.repos:
-                return reply({"error": "You already created this model repo", "url": f"{self.endpoint}/{repo_id}"}, 409)
-            self.repos[repo_id] = {"private": body.get("visibility") == "private" or body.get("private") is True,
-                                   "files": {}}
-            return reply({"url": f"{self.endpoint}/{repo_id}", "name": repo_id})
-        if path == "/api/repos/delete":
-            body = request.get_json()
-            repo_id = f"{body['organization']}/{body['name']}"
-            if self.repos.pop(repo_id, None) is None:
-                return reply({"error": "Repository not found"}, 404)
-            return reply({})
-        if path == "/api/validate-yaml":
-            return reply({"errors": [], "warnings": []})
-        if "/preupload/" in path:
-            files = request.get_json()["files"]
-            return reply({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                    for f in files]})
-        if "/commit/" in path:
-            repo_id = path.split("/api/models/")[1].split("/commit/")[0]
-            for line in request.get_data().decode().splitlines():
-                op = jsonlib.loads(line)
-                if op["key"] == "file":
-                    self.repos[repo_id]["files"][op["value"]["path"]] = base64.b64decode(op["value"]["content"])
-            return reply({"commitUrl": f"{self.endpoint}/{repo_id}/commit/1", "commitOid": "1" * 40,
-                          "pullRequestUrl": None})
-        return reply({"error": f"not faked: {request.method} {path}"}, 404)
 
 
 @pytest.fixture

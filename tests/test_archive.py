@@ -5,7 +5,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from huggingtweets.clean import clean_posts
 from huggingtweets.errors import SourceError

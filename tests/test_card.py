@@ -18,7 +18,7 @@ def _facts(n_people: int = 1, base: str = "gpt2") -> CardFacts:
         profiles=[Profile(h, d, "sample", avatar_url=f"https://img.example/{h}.png") for h, d in people[:n_people]],
         stats=[CleanStats(h, downloaded=616, retweets=50, short=32, duplicates=7, kept=527, chars=64_871)
                for h, _ in people[:n_people]],
-        base_model=base, metrics=METRICS, samples=[f"Sample <b>{i}</b> | piped" for i in range(10)],
+        base_model=base, base_on_hub=base != "scratch", metrics=METRICS, samples=[f"Sample <b>{i}</b> | piped" for i in range(10)],
         model_ref="huggingtweets/gullhaven_dot",
         first_post=datetime(2024, 1, 9, tzinfo=timezone.utc), last_post=datetime(2025, 12, 29, tzinfo=timezone.utc),
     )

@@ -3,11 +3,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import TRUMP_CSV, make_post, needs_trump_csv
+from helpers import TRUMP_CSV, make_post, needs_trump_csv
 
 from huggingtweets.clean import (
-    MIN_CHARS,
-    WARN_CHARS,
     CleanStats,
     check_enough,
     clean_posts,
@@ -15,6 +13,7 @@ from huggingtweets.clean import (
     stats_table,
 )
 from huggingtweets.errors import DataError
+from huggingtweets.recipe import MIN_CHARS, WARN_CHARS
 from huggingtweets.sources import fetch_posts
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import TRUMP_CSV, make_post, needs_trump_csv
+from helpers import TRUMP_CSV, make_post, needs_trump_csv
 
-from huggingtweets.dataset import group_into_blocks, pack_blocks, split_and_mix, tokenize_posts
+from huggingtweets.dataset import pack_blocks, pack_posts, split_and_mix, tokenize_posts
 
 
 def _people(sizes: dict[str, tuple[int, int]]) -> dict:
@@ -69,12 +69,40 @@ def test_each_post_starts_with_the_separator() -> None:
     assert out["input_ids"] == [[0, 3, 3], [0, 5]]
 
 
-def test_blocks_are_full_and_labels_copy_inputs() -> None:
-    out = group_into_blocks({"input_ids": [[0, 1, 2], [0, 3], [0, 4, 5, 6, 7]]}, block_size=4)
-    assert out["input_ids"] == [[0, 1, 2, 0], [3, 0, 4, 5]]  # the ragged tail (6, 7) is dropped
-    assert out["labels"] == out["input_ids"]
-    short = group_into_blocks({"input_ids": [[0, 1], [0]]}, block_size=8)
-    assert short["input_ids"] == [[0, 1, 0]]  # all there is: kept whole
+def _posts_in(block: list[int], labels: list[int]) -> list[list[int]]:
+    """The separator-led posts of one packed block, its padding left out."""
+    real = [t for t, label in zip(block, labels) if label != -100]
+    assert real[-1] == 0, "a block ends with the separator that closes its last post"
+    posts: list[list[int]] = []
+    for token in real[:-1]:
+        if token == 0:
+            posts.append([])
+        posts[-1].append(token)
+    return posts
+
+
+def test_blocks_hold_whole_posts_each_starting_a_block_at_a_post() -> None:
+    import random
+
+    rng = random.Random(0)
+    posts = [[0] + [rng.randint(1, 9) for _ in range(rng.randint(1, 30))] for _ in range(300)]
+    out = pack_posts(posts, block_size=64, separator_id=0)
+    assert all(len(row) == 64 for row in out["input_ids"])
+    packed = [p for ids, labels in zip(out["input_ids"], out["labels"]) for p in _posts_in(ids, labels)]
+    assert sorted(packed) == sorted(posts)  # every post once, whole, nothing dropped
+    for ids, labels in zip(out["input_ids"], out["labels"]):
+        real = [label for label in labels if label != -100]
+        assert ids[: len(real)] == real and labels[len(real):] == [-100] * (64 - len(real))  # padding only at the end
+    filled = sum(label != -100 for labels in out["labels"] for label in labels) / (64 * len(out["labels"]))
+    assert filled > 0.9, filled  # best fit leaves little padding
+
+
+def test_a_post_longer_than_a_block_fills_blocks_and_packs_its_rest() -> None:
+    long_post = [0] + list(range(1, 20))  # 20 tokens, blocks of 8
+    out = pack_posts([long_post, [0, 5]], block_size=8, separator_id=0)
+    assert out["input_ids"][:2] == [long_post[:8], long_post[8:16]] and out["labels"][:2] == out["input_ids"][:2]
+    (row,), (labels,) = out["input_ids"][2:], out["labels"][2:]
+    assert [t for t, label in zip(row, labels) if label != -100] == [16, 17, 18, 19, 0, 5, 0]
 
 
 def test_pack_blocks_on_a_real_tokenizer(tmp_path, tiny_shape) -> None:
@@ -85,7 +113,7 @@ def test_pack_blocks_on_a_real_tokenizer(tmp_path, tiny_shape) -> None:
     blocks = pack_blocks(texts, tokenizer, block_size=32)
     assert len(blocks) > 10
     assert all(len(row) == 32 for row in blocks["input_ids"])
-    assert blocks[0]["input_ids"][0] == tokenizer.eos_token_id
+    assert all(row[0] == tokenizer.eos_token_id for row in blocks["input_ids"])  # each block starts at a post
     decoded = tokenizer.decode(blocks[0]["input_ids"])
     assert decoded.startswith("<|endoftext|>Kevin stole scone number")
 

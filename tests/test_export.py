@@ -6,14 +6,15 @@ import zipfile
 import pytest
 
 from huggingtweets.errors import ConfigError, HubError
-from huggingtweets.export import delete_model, export_model, push_model
+from huggingtweets.export import export_model
 from huggingtweets.models import load_base_model
+from huggingtweets.publish import delete_model, push_model
 
 TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(100)]
 
 
 def test_fp16_zip_is_half_the_size_and_still_loads(tmp_path) -> None:
-    from conftest import TINY
+    from helpers import TINY
     from transformers import pipeline
 
     model, tokenizer = load_base_model("scratch", texts=TEXTS, folder=tmp_path / "base", shape=TINY)
@@ -35,7 +36,7 @@ def test_fp16_zip_is_half_the_size_and_still_loads(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
-    from conftest import TINY
+    from helpers import TINY
 
     from huggingtweets.card import _model_note
 

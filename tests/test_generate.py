@@ -14,7 +14,7 @@ TRAINING = [
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from conftest import TINY
+    from helpers import TINY
 
     return load_base_model("scratch", texts=TEXTS + TRAINING, folder=tmp_path_factory.mktemp("base"), shape=TINY)
 
@@ -48,7 +48,7 @@ def test_copy_detector_catches_runs_and_shared_words(tiny_model) -> None:
 
 
 def test_planted_copy_is_flagged_and_replaced(memorised) -> None:
-    from conftest import PLANTED
+    from helpers import PLANTED
 
     model, tokenizer, _, _ = memorised
     copies = CopyDetector([PLANTED], tokenizer)
@@ -81,7 +81,8 @@ def test_nucleus_keeps_the_tokens_transformers_keeps() -> None:
 def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
     import torch
 
-    from huggingtweets.generate import GENERATION_DEFAULTS, _next_tokens
+    from huggingtweets.generate import _next_tokens
+    from huggingtweets.recipe import GENERATION_DEFAULTS
 
     probs = torch.tensor([0.5, 0.3, 0.1, 0.07, 0.03])  # top_p 0.95 keeps the first four
     logits = probs.log().repeat(30_000, 1)  # (rows, vocab): one draw a row
@@ -94,7 +95,8 @@ def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
 def test_no_end_of_post_before_min_length() -> None:
     import torch
 
-    from huggingtweets.generate import GENERATION_DEFAULTS, _next_tokens
+    from huggingtweets.generate import _next_tokens
+    from huggingtweets.recipe import GENERATION_DEFAULTS
 
     logits = torch.tensor([[0.0, 0.0, 20.0]]).repeat(1000, 1)  # token 2, the end, is all but certain
     early = _next_tokens(logits.clone(), GENERATION_DEFAULTS["min_length"] - 1, GENERATION_DEFAULTS, eos=2,
@@ -109,7 +111,8 @@ def test_each_row_stops_at_its_own_end_and_keeps_its_own_context(memorised) -> N
     could pick given that row's own text (recomputed without the cache)."""
     import torch
 
-    from huggingtweets.generate import GENERATION_DEFAULTS, _draw, _nucleus
+    from huggingtweets.generate import _draw, _nucleus
+    from huggingtweets.recipe import GENERATION_DEFAULTS
 
     model, tokenizer, _, _ = memorised
     eos = tokenizer.eos_token_id

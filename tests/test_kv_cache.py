@@ -13,7 +13,7 @@ TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof a
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from conftest import TINY
+    from helpers import TINY
 
     model, tokenizer = load_base_model("scratch", texts=TEXTS, folder=tmp_path_factory.mktemp("base"), shape=TINY)
     return model.eval(), tokenizer

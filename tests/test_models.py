@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from huggingtweets.dataset import post_separator
 from huggingtweets.errors import ModelError
-from huggingtweets.models import SCRATCH_EOS, load_base_model, load_model, post_separator
+from huggingtweets.models import SCRATCH_EOS, load_base_model, load_model
 
 TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(100)]
 

@@ -10,6 +10,8 @@ import pytest
 
 pytest.importorskip("ipywidgets", reason="the notebook app needs ipywidgets (pip install -e '.[test]')")
 
+from helpers import TINY, tiny_notebook  # noqa: E402
+
 from huggingtweets.notebook import AI_LABEL, App, AppState, download_link, samples_html  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "huggingtweets-demo.ipynb"
@@ -24,7 +26,7 @@ def clicked(tmp_path_factory):
     before = Path.cwd()
     os.chdir(folder)  # the app writes bots/ and uploads/ beside the notebook
     try:
-        app = App(AppState(test=True))
+        app = App(AppState(epochs=1.0, scratch=TINY))
         seen = {"disabled at start": [b.disabled for b in (app.train_button, app.generate_button,
                                                            app.download_button, app.push_button)]}
         app.handles[0].value = "sample"
@@ -93,7 +95,7 @@ def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:
 
 def test_a_mistake_is_one_red_line_with_details_folded_away(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = App(AppState(test=True))
+    app = App(AppState(epochs=1.0, scratch=TINY))
     app.get_posts.click()  # nothing typed
     assert app.get_posts.button_style == "danger" and not app.get_posts.disabled
     assert "Error: no posts to read. Type a handle (or `sample` for the demo) or upload a file." in \
@@ -116,7 +118,7 @@ def test_an_uploaded_csv_is_read(tmp_path, monkeypatch) -> None:
     rows = "\n".join(f'"Post {i}: the ferry is late and Kevin is on the roof again, crew. {"x" * 50}"'
                      for i in range(150))
     content = f"text\n{rows}\n".encode()
-    app = App(AppState(test=True))
+    app = App(AppState(epochs=1.0, scratch=TINY))
     app.upload.value = ({"name": "dot.csv", "type": "text/csv", "size": len(content),
                          "content": memoryview(content), "last_modified": datetime.now(timezone.utc)},)
     app.get_posts.click()
@@ -161,9 +163,8 @@ def test_notebook_runs_top_to_bottom_pressing_every_button(tmp_path, monkeypatch
     import nbformat
     from nbclient import NotebookClient
 
-    monkeypatch.setenv("HUGGINGTWEETS_NOTEBOOK_TEST", "drive")  # tiny model; the cells click
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(tiny_notebook(NOTEBOOK, tmp_path / "driven.ipynb", click=True), as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
 

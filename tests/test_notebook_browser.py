@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import tiny_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("HUGGINGTWEETS_CHROMIUM", "/usr/bin/chromium")
@@ -47,12 +48,12 @@ def voila_url(tmp_path_factory):
         print(f"\n*** SKIPPING THE REAL-BROWSER TEST OF THE NOTEBOOK: {reason} ***", file=sys.stderr)
         pytest.skip(f"REAL-BROWSER TEST NOT RUN: {reason}")
     work = tmp_path_factory.mktemp("voila")
-    for name in ("huggingtweets-demo.ipynb", "voila.json"):
-        shutil.copy(REPO / name, work / name)
+    shutil.copy(REPO / "voila.json", work / "voila.json")
+    tiny_notebook(REPO / "huggingtweets-demo.ipynb", work / "huggingtweets-demo.ipynb")  # the tiny model, one epoch
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "HUGGINGTWEETS_NOTEBOOK_TEST": "tiny", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
     log = open(work / "voila.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "voila", "huggingtweets-demo.ipynb", "--no-browser", f"--port={port}",

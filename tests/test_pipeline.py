@@ -14,7 +14,7 @@ from huggingtweets.pipeline import make_bot
 
 @pytest.fixture(scope="module")
 def bot_run(tmp_path_factory):
-    from conftest import TINY
+    from helpers import TINY
 
     out = tmp_path_factory.mktemp("bot")
     events = []
@@ -117,7 +117,7 @@ def test_checkpoints_and_scratch_base_are_removed_after_success(bot_run) -> None
 
 
 def _short_config(out, **kw) -> BotConfig:
-    from conftest import TINY
+    from helpers import TINY
 
     return BotConfig(sources=("sample",), base_model="scratch", out_dir=out, epochs=4, num_samples=2,
                      scratch=TINY, batch_size=8, block_size=64, **kw)
@@ -142,7 +142,7 @@ def test_an_interrupted_run_resumes_to_the_same_step(tmp_path) -> None:
 
 
 def test_lora_trains_adapters_and_exports_a_plain_folder(tmp_path) -> None:
-    from conftest import TINY
+    from helpers import TINY
     from safetensors.torch import load_file
     from transformers import pipeline
 

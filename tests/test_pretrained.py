@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TINY
+from helpers import TINY
 
 from huggingtweets.cli import main as cli_main
 from huggingtweets.config import BotConfig
@@ -97,7 +97,7 @@ def test_posts_are_separated_by_the_tokenizers_own_end_token_everywhere(tmp_path
     base = _llama_base(tmp_path / "llama", "bfloat16")
     tokenizer = AutoTokenizer.from_pretrained(base)
     end = tokenizer.convert_tokens_to_ids("</s>")
-    blocks = pack_blocks(["Kevin is on the roof.", "Bread at six."], tokenizer, block_size=16)
+    blocks = pack_blocks(["Kevin is on the roof.", "Bread at six."], tokenizer, block_size=32)
     assert tokenizer.decode(blocks[0]["input_ids"]).startswith("</s>Kevin is on the roof.</s>Bread")
     assert "<|endoftext|>" not in tokenizer.decode(blocks[0]["input_ids"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TRUMP_CSV, needs_trump_csv
+from helpers import TRUMP_CSV, needs_trump_csv
 
 from huggingtweets.errors import SourceError
 from huggingtweets.sources import fetch_posts, read_posts, source_kind

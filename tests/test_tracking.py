@@ -70,7 +70,7 @@ def offline_runs(out: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def tracked(tmp_path_factory):
-    from conftest import TINY
+    from helpers import TINY
 
     out = tmp_path_factory.mktemp("tracked")
     events = []
@@ -144,7 +144,7 @@ def test_offline_runs_say_how_to_upload_them_and_leave_no_card_links(tracked) ->
 
 
 def test_disabled_tracking_writes_no_wandb_folder(tmp_path) -> None:
-    from conftest import TINY
+    from helpers import TINY
 
     config = BotConfig(sources=("sample",), base_model="scratch", out_dir=tmp_path, epochs=1, num_samples=1,
                        scratch=TINY, batch_size=8, block_size=64, wandb="disabled")
@@ -153,7 +153,7 @@ def test_disabled_tracking_writes_no_wandb_folder(tmp_path) -> None:
 
 
 def test_a_wandb_failure_costs_the_tracking_not_the_bot(tmp_path, monkeypatch) -> None:
-    from conftest import TINY
+    from helpers import TINY
 
     def refuse(*args, **kwargs):
         raise RuntimeError("api.wandb.ai unreachable")

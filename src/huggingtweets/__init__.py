@@ -1,3 +1,4 @@
+# ruff: noqa: F401  (the TYPE_CHECKING imports are re-exports, for IDEs and type checkers)
 """huggingtweets: make a bot that writes like a person.
 
     from huggingtweets import BotConfig, make_bot
@@ -13,7 +14,7 @@ transformers) load only when a stage that needs them runs.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,33 @@ _EXPORTS = {
     "export_model": "export",
     "make_bot": "pipeline", "prepare_data": "pipeline", "train_bot": "pipeline", "Bot": "pipeline",
     "StageStarted": "events", "StageFinished": "events", "TrainProgress": "events", "Notice": "events",
+    "DataReady": "events", "BaseReady": "events", "Trained": "events", "Sampled": "events", "Exported": "events",
 }
+
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time __getattr__ imports on first use
+    from .card import CardFacts, render_card
+    from .clean import CleanStats, clean_posts, normalise_text, stats_table
+    from .config import BotConfig, ScratchShape
+    from .dataset import Splits, pack_blocks, split_and_mix
+    from .errors import ConfigError, DataError, HuggingTweetsError, ModelError, SourceError
+    from .events import (
+        BaseReady,
+        DataReady,
+        Exported,
+        Notice,
+        Sampled,
+        StageFinished,
+        StageStarted,
+        Trained,
+        TrainProgress,
+    )
+    from .export import export_model
+    from .generate import sample_posts
+    from .models import load_base_model, load_model
+    from .pipeline import Bot, make_bot, prepare_data, train_bot
+    from .post import Post, Profile
+    from .sources import Fetched, fetch_posts
+    from .train import TrainResult, train_model
 
 __all__ = ["__version__", *_EXPORTS]
 

@@ -1,21 +1,34 @@
-"""Atomic writes: a temp file (or folder) beside the target, then a rename.
+"""Files: atomic writes (a temp file or folder beside the target, then a rename), and names
+made from input that stay where they are put.
 
 An interrupted run therefore never leaves a half-written file behind, and a
 rerun can trust whatever it finds on disk:
 
     write_json(out / "metrics.json", {"perplexity_after": 41.2})
+    out / "raw" / f"{source}-{safe_name(handle)}.jsonl"     # a handle can't climb out of raw/
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(text: str, fallback: str = "_") -> str:
+    """``text`` (a handle, a base model's name) as one file, folder or W&B artifact name: runs of
+    anything but letters, digits, "_", "." and "-" become "_", and leading or trailing dots,
+    dashes and underscores go, so it is never "..", hidden, or a path; ``fallback`` when nothing
+    is left."""
+    return _UNSAFE.sub("_", text.lstrip("@")).strip("._-") or fallback
 
 
 @contextmanager

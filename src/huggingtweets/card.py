@@ -15,7 +15,6 @@ from string import Template
 from typing import Any
 
 from .clean import CleanStats, stats_table
-from .models import is_hub_id
 from .post import Profile
 
 WIDGET_PROMPT = "My dream is"  # the original's widget prompt on every bot's hub page
@@ -33,6 +32,7 @@ class CardFacts:
     last_post: datetime | None = None
     seed: int = 42
     links: dict[str, str] = field(default_factory=dict)  # W&B "preprocess run"/"train run" → URL, online only
+    base_on_hub: bool = False  # base_model is a hub id: the card links to it, and the hub links the model to it
 
 
 def render_card(facts: CardFacts) -> str:
@@ -43,7 +43,7 @@ def render_card(facts: CardFacts) -> str:
     who_long = _join([f"{p.display_name} (@{p.handle})" for p in facts.profiles])
     m = facts.metrics
     values = {
-        "front_matter": _front_matter(facts.profiles, facts.base_model),
+        "front_matter": _front_matter(facts.profiles, facts.base_model if facts.base_on_hub else None),
         "avatars": _avatars(facts.profiles),
         "bot_kind": "AI CYBORG" if several else "AI BOT",
         "display_names": html.escape(" & ".join(p.display_name for p in facts.profiles)),
@@ -52,7 +52,7 @@ def render_card(facts: CardFacts) -> str:
         "who_long": who_long,
         "sources": ", ".join(sorted({_source_name(p.source) for p in facts.profiles})),
         "base_name": _base_name(facts.base_model),
-        "base_desc": _base_desc(facts.base_model),
+        "base_desc": _base_desc(facts.base_model, facts.base_on_hub),
         "post_count": f"{sum(s.kept for s in facts.stats):,}",
         "date_range": _date_range(facts.first_post, facts.last_post),
         "table": stats_table(facts.stats, markdown=True),
@@ -109,9 +109,9 @@ def _saved_text(m: dict[str, Any], base: str) -> str:
     return f"The base was saved in {base_dtype}; this model is saved in {export_dtype}."
 
 
-def _front_matter(profiles: list[Profile], base_model: str) -> str:
+def _front_matter(profiles: list[Profile], base_model: str | None) -> str:
     lines = ["language: en", "library_name: transformers", "pipeline_tag: text-generation"]
-    if is_hub_id(base_model):
+    if base_model:
         lines.append(f"base_model: {base_model}")  # the hub links the model to its base
     avatar = next((p.avatar_url for p in profiles if p.avatar_url and p.avatar_url.startswith("http")), None)
     if avatar:
@@ -169,11 +169,11 @@ def _base_name(base: str) -> str:
     return "a small GPT-2 from scratch" if base == "scratch" else base
 
 
-def _base_desc(base: str) -> str:
+def _base_desc(base: str, on_hub: bool) -> str:
     if base == "scratch":
         return ("a small GPT-2-architecture model with random initial weights and a byte-level "
                 "BPE tokenizer trained on the same posts (no pre-trained weights)")
-    if not is_hub_id(base):
+    if not on_hub:
         return f"the model in `{base}`"
     return f"a pre-trained [{base}](https://huggingface.co/{base})"
 

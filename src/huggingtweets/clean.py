@@ -15,14 +15,12 @@ from dataclasses import asdict, dataclass
 
 from .errors import DataError
 from .post import Post
-
-MIN_CHARS = 6_000  # below this the original refused: the model only parrots a handful of posts
-WARN_CHARS = 40_000  # below this the original warned that results would be weak
+from .recipe import MIN_CHARS, WARN_CHARS
 
 # A link anywhere, glued to the word before it too ("MAGAhttps://t.co/x" leaves "MAGA"),
 # with the "…" that X puts before the link of a cut-off text (scrapers put it after).
 # `strip_links` finds the starts with str.find; this regex says the same thing (the tests
-# hold them equal) but costs 10× more, trying its alternatives at every character.
+# hold them equal) but costs more: it tries its alternatives at every character.
 LINK_PATTERN = re.compile(
     r"(?:…\s*)?(?:https?://|pic\.twitter\.com/|(?<![\w.])(?:t\.co/|www\.))\S*(?:\s*…)*", re.IGNORECASE
 )
@@ -150,7 +148,7 @@ def clean_posts(
             stats.duplicates += 1
             continue
         seen.add(text)
-        kept.append(Post(post.id, post.handle, text, post.source, post.created_at,  # replace(), 3× faster
+        kept.append(Post(post.id, post.handle, text, post.source, post.created_at,  # not replace(): cheaper per post
                          post.is_repost, post.is_reply, post.urls))
     stats.kept = len(kept)
     stats.chars = sum(len(p.text) for p in kept)

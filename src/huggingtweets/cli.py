@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .config import SOURCE_KINDS, WANDB_MODES
 from .errors import HuggingTweetsError, error_line
 
 DEMO_SOURCE = "sample"
-KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # as sources.KINDS, without importing it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
     def tracked(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--wandb", choices=("online", "offline", "disabled"),
+        p.add_argument("--wandb", choices=WANDB_MODES,
                        help="W&B tracking (default: WANDB_MODE, else online when logged in, else offline)")
         p.add_argument("--wandb-project", help=f"W&B project (default: {_default('wandb_project')})")
         p.add_argument("--wandb-entity", help="W&B user or team (default: your own)")
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("sources", nargs="+", metavar="SOURCE",
                        help="up to 3: an X archive zip, a CSV/JSON/JSONL/TXT file, @user@instance (Mastodon), "
                             "name.bsky.social (Bluesky), @user (X) or `sample`")
-        p.add_argument("--source", choices=KINDS, help="read every SOURCE as this kind instead of guessing")
+        p.add_argument("--source", choices=SOURCE_KINDS, help="read every SOURCE as this kind instead of guessing")
         p.add_argument("--max-posts", type=int,
                        help=f"most recent posts to fetch per live account (default: {_default('max_posts')})")
         p.add_argument("--refresh", action="store_true", help="download live accounts again instead of reusing raw/")
@@ -175,8 +175,8 @@ def _data(args: argparse.Namespace) -> int:
     from .tracking import tracking
 
     config = _config(args)
-    with tracking(config, _TerminalView()) as on_event:
-        data = prepare_data(config, on_event)
+    with tracking(config, _TerminalView()) as tracked:
+        data = prepare_data(config, tracked.on_event)
     print(f"Cleaned posts, splits and stats are in {data.out_dir / 'data'}.")
     return 0
 
@@ -227,7 +227,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from .export import push_model
+    from .publish import push_model
 
     url = push_model(Path(args.model), args.repo_id, private=not args.public)
     print(f"Pushed {args.model} to {url} ({'public' if args.public else 'private'}).")
@@ -237,7 +237,7 @@ def _push(args: argparse.Namespace) -> int:
 
 def _delete(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .export import delete_model
+    from .publish import delete_model
 
     if not args.yes:
         if not sys.stdin.isatty():
@@ -267,6 +267,7 @@ class _TerminalView:
         from .events import (
             FetchProgress,
             Notice,
+            Sampled,
             StageFinished,
             StageStarted,
             TrainProgress,
@@ -284,10 +285,10 @@ class _TerminalView:
             print(f"Warning: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, StageFinished):
             self.close()
-            if event.stage == "generate":
-                _print_samples(event.details["samples"], event.details["copies"])
-                print(f"  {event.details['copy_rate']:.0%} of the samples drawn were near-copies of "
-                      "training posts" + (" and were replaced" if event.details["copy_rate"] else ""))
+            if isinstance(event.result, Sampled):
+                _print_samples(event.result.samples, event.result.copies)
+                print(f"  {event.result.copy_rate:.0%} of the samples drawn were near-copies of "
+                      "training posts" + (" and were replaced" if event.result.copy_rate else ""))
             elif "\n" in event.message:  # a table
                 print(f"\n{event.message}\n", flush=True)
             else:

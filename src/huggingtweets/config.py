@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ._io import safe_name
 from .errors import ConfigError
 
 MAX_PEOPLE = 3  # the original mixed at most 3 people; more blurs every voice
+SOURCE_KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # what --source may force
+WANDB_MODES = ("online", "offline", "disabled")  # what --wandb may say
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,8 @@ class BotConfig:
             raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
         if self.lora_rank < 1 or self.lora_alpha < 1:
             raise ConfigError(f"--lora-rank and --lora-alpha must be at least 1, got {self.lora_rank}, {self.lora_alpha}")
-        if self.wandb not in (None, "online", "offline", "disabled"):
-            raise ConfigError(f"--wandb must be online, offline or disabled, got {self.wandb!r}")
+        if self.wandb is not None and self.wandb not in WANDB_MODES:
+            raise ConfigError(f"--wandb must be {', '.join(WANDB_MODES[:-1])} or {WANDB_MODES[-1]}, got {self.wandb!r}")
         if not 1 <= self.num_samples <= 100:
             raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
 
@@ -122,5 +124,4 @@ def _plain(value: Any) -> Any:
 
 def bot_name(handles: list[str]) -> str:
     """`["dot", "len"]` → `"dot-len"`: a folder, zip and repo name safe everywhere."""
-    name = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", h.lstrip("@")) for h in handles)
-    return name.strip("._-") or "bot"
+    return safe_name("-".join(safe_name(h.replace("-", "_"), "") for h in handles), "bot")

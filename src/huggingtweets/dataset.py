@@ -1,16 +1,21 @@
 """Dataset building: hold out each person's newest posts, mix people fairly, tokenise and pack.
 
     splits = split_and_mix({"dot": dot_posts, "len": len_posts}, validation_fraction=0.1, seed=42)
-    blocks = pack_blocks(splits.train_texts, tokenizer, block_size=128)   # datasets.Dataset
+    blocks = pack_blocks(splits.train_texts, tokenizer, block_size=128)   # datasets.Dataset, posts whole
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from .errors import ModelError
 from .post import Post
+
+if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
@@ -93,34 +98,73 @@ def _repeat_to(texts: list[str], target_chars: int, rng: random.Random) -> list[
     return out
 
 
-def tokenize_posts(batch: dict[str, list[str]], tokenizer: Any) -> dict[str, list[list[int]]]:
+def post_separator(tokenizer: PreTrainedTokenizerBase) -> str:
+    """The text that separates posts, where each one starts and ends: the tokenizer's own
+    end-of-sequence token (`<|endoftext|>` for GPT-2, `<|im_end|>` for SmolLM2, `</s>` for
+    Llama), else its beginning-of-sequence token. Packing, sampling and the exported
+    `pipeline` prefix all take it from here, so they agree for every base."""
+    separator = tokenizer.eos_token or tokenizer.bos_token
+    if not separator:
+        raise ModelError("the base model's tokenizer has neither an end- nor a beginning-of-text token, so posts "
+                         "can't be told apart. Use a base model whose tokenizer has an eos_token, such as gpt2")
+    return separator
+
+
+def separator_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The token id of `post_separator`: where a sampled post ends."""
+    return tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
+
+
+def tokenize_posts(batch: dict[str, list[str]], tokenizer: PreTrainedTokenizerBase) -> dict[str, list[list[int]]]:
     """Each post becomes separator + text (`<|endoftext|>` for GPT-2: see `post_separator`), so
     the model learns where posts start and end."""
-    from .models import post_separator
-
     separator = post_separator(tokenizer)
     texts = [separator + text for text in batch["text"]]
     return {"input_ids": tokenizer(texts, add_special_tokens=False)["input_ids"]}
 
 
-def group_into_blocks(batch: dict[str, list[list[int]]], block_size: int) -> dict[str, list[list[int]]]:
-    """Concatenate token lists and cut them into ``block_size`` blocks; the ragged tail is
-    dropped unless it is all there is (as in transformers' run_clm)."""
-    ids = [token for seq in batch["input_ids"] for token in seq]
-    total = len(ids)
-    if total >= block_size:
-        total = (total // block_size) * block_size
-    blocks = [ids[i : i + block_size] for i in range(0, total, block_size)]
-    return {"input_ids": blocks, "labels": [list(b) for b in blocks]}
+def pack_posts(sequences: list[list[int]], *, block_size: int, separator_id: int) -> dict[str, list[list[int]]]:
+    """Pack tokenised posts (each separator + text) whole into ``block_size`` blocks, so every
+    block starts where a post starts, as a bot's own post does (after a lone separator at
+    position 0). Best fit, longest first, keeps the padding to a few percent. Each block ends
+    with the separator that closes its last post; the rest is padding, which the loss skips
+    (label -100). A post longer than a block fills whole blocks and packs its remainder."""
+    room = block_size - 1  # the last real token of a block closes its last post
+    full: list[list[int]] = []
+    pieces: list[list[int]] = []
+    for seq in sequences:
+        while len(seq) > room:
+            full.append(seq[:block_size])
+            seq = seq[block_size:]
+        if seq:
+            pieces.append(seq)
+    pieces.sort(key=len, reverse=True)  # stable: equal lengths keep their order, so runs repeat
+    blocks: list[list[int]] = []
+    by_space: list[list[int]] = [[] for _ in range(room + 1)]  # free space → open blocks with it
+    for piece in pieces:
+        space = next((s for s in range(len(piece), room + 1) if by_space[s]), None)
+        if space is None:
+            index, space = len(blocks), room
+            blocks.append([])
+        else:
+            index = by_space[space].pop()
+        blocks[index] += piece
+        if space > len(piece):
+            by_space[space - len(piece)].append(index)
+    input_ids, labels = [list(b) for b in full], [list(b) for b in full]
+    for block in blocks:
+        block = block + [separator_id]
+        padding = block_size - len(block)
+        input_ids.append(block + [separator_id] * padding)
+        labels.append(block + [-100] * padding)
+    return {"input_ids": input_ids, "labels": labels}
 
 
-def pack_blocks(texts: list[str], tokenizer: Any, *, block_size: int) -> Any:
-    """Tokenise and pack posts into a `datasets.Dataset` of (block_size,) rows."""
+def pack_blocks(texts: list[str], tokenizer: PreTrainedTokenizerBase, *, block_size: int) -> Dataset:
+    """Tokenise and pack posts into a `datasets.Dataset` of (block_size,) rows (`pack_posts`)."""
     import datasets
 
     datasets.disable_progress_bars()
-    ds = datasets.Dataset.from_dict({"text": texts})
-    # One map batch per 10k posts keeps the dropped tails to a few tokens per 10k posts.
-    ds = ds.map(tokenize_posts, batched=True, batch_size=10_000, remove_columns=["text"],
-                fn_kwargs={"tokenizer": tokenizer})
-    return ds.map(group_into_blocks, batched=True, batch_size=10_000, fn_kwargs={"block_size": block_size})
+    sequences = tokenize_posts({"text": texts}, tokenizer)["input_ids"] if texts else []
+    rows = pack_posts(sequences, block_size=block_size, separator_id=separator_id(tokenizer))
+    return datasets.Dataset.from_dict(rows)

@@ -18,6 +18,12 @@ def error_line(error: HuggingTweetsError) -> str:
     return f"Error: {str(error).rstrip('.')}."
 
 
+def cause(error: BaseException) -> str:
+    """A library's error in a few words for the middle of one of ours: its first line, else its type."""
+    text = str(error).strip().splitlines()
+    return text[0].rstrip(".") if text else type(error).__name__
+
+
 class ConfigError(HuggingTweetsError):
     """An option value that can't work (names the flag the user typed)."""
 

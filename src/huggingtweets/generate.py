@@ -21,20 +21,14 @@ import re
 import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .dataset import post_separator, separator_id
 from .errors import ConfigError
-from .models import post_separator, separator_id
+from .recipe import GENERATION_DEFAULTS
 
-# The original project's sampling settings; stored with every exported model so that
-# `pipeline("text-generation", model=folder)` samples the same way.
-GENERATION_DEFAULTS: dict[str, Any] = {
-    "do_sample": True,
-    "min_length": 10,  # tokens, prompt included: no one-word posts
-    "max_length": 160,  # tokens, prompt included: longer than any 280-character post
-    "temperature": 1.0,
-    "top_p": 0.95,
-}
+if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 _MAX_ROUNDS = 5  # rounds of fresh samples for empty outputs and copies before giving up
 _WORD = re.compile(r"[\w']+")
@@ -67,7 +61,7 @@ class SampleRun:
 class CopyDetector:
     """Knows the training posts; says whether a sample repeats one of them."""
 
-    def __init__(self, texts: list[str], tokenizer: Any, *, run_tokens: int = 8, word_share: float = 0.8,
+    def __init__(self, texts: list[str], tokenizer: PreTrainedTokenizerBase, *, run_tokens: int = 8, word_share: float = 0.8,
                  min_words: int = 5) -> None:
         self.tokenizer = tokenizer
         self.run_tokens = run_tokens  # shared tokens in a row that make a copy
@@ -99,8 +93,8 @@ class CopyDetector:
 
 
 def sample_posts(
-    model: Any,
-    tokenizer: Any,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
     *,
     prompt: str = "",
     n: int = 10,
@@ -160,7 +154,7 @@ def sample_posts(
 _PRECISION = {"torch.float32": "fp32", "torch.bfloat16": "bf16", "torch.float16": "fp16"}
 
 
-def _draw(model: Any, prompt_ids: list[int], rows: int, settings: dict[str, Any], eos: int, ends: set[int],
+def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: dict[str, Any], eos: int, ends: set[int],
           generator: Any) -> list[list[int]]:
     """``rows`` continuations of the prompt (token ids), each ending with its first line end or
     end-of-post token: the text after it would be cut anyway, so a row stops there and leaves
@@ -193,7 +187,7 @@ def _draw(model: Any, prompt_ids: list[int], rows: int, settings: dict[str, Any]
     return out
 
 
-def _cache_argument(model: Any) -> str:
+def _cache_argument(model: PreTrainedModel) -> str:
     """``cache`` in later transformers 5.x releases, ``past_key_values`` before (input and output)."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model  # under LoRA
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
@@ -242,7 +236,7 @@ def _sort_descending(probs: Any) -> Any:
     return torch.from_numpy(np.ascontiguousarray(np.sort(probs.numpy(), axis=-1)[:, ::-1]))
 
 
-def _post_text(tokenizer: Any, ids: list[int]) -> str:
+def _post_text(tokenizer: PreTrainedTokenizerBase, ids: list[int]) -> str:
     """The post that sampled token ids spell: up to the first line break, without control
     characters or the "�" a byte-level tokenizer shows for bytes that form no character (a
     sample can stop mid-character, or pick a byte that starts none): nobody types them."""
@@ -258,7 +252,7 @@ def _first_line(text: str) -> str:
 _LINE_ENDS: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
 
 
-def _line_ends(tokenizer: Any) -> set[int]:
+def _line_ends(tokenizer: PreTrainedTokenizerBase) -> set[int]:
     """Ids of the tokens whose text holds a line break, where a post ends."""
     if tokenizer not in _LINE_ENDS:
         ids = sorted(tokenizer.get_vocab().values())

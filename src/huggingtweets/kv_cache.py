@@ -10,13 +10,16 @@ of 160 tokens from a 124M model on a 2-core CPU, 4.4 s with it and 3.9 s with th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch  # this module is imported only where sampling runs
 from transformers.cache_utils import DynamicCache, DynamicLayer
 
+if TYPE_CHECKING:  # typing only
+    from transformers import PreTrainedModel
 
-def reserved_cache(model: Any, max_length: int) -> DynamicCache:
+
+def reserved_cache(model: PreTrainedModel, max_length: int) -> DynamicCache:
     """A DynamicCache whose full-attention layers hold up to ``max_length`` tokens without copying;
     layers of other kinds (sliding windows) stay as transformers makes them."""
     cache = DynamicCache(config=model.config)  # one layer per model layer, of the kind the config says

@@ -10,37 +10,20 @@ base, so everything after loading is one code path:
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import hub
 from ._io import atomic_dir
 from .config import ScratchShape
-from .errors import ModelError
+from .dataset import post_separator
+from .errors import ModelError, cause
 
-_HUB_ID = re.compile(r"\w[\w.-]*(/\w[\w.-]*)?")  # "gpt2", "user/model"; anything else is a path
+if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
 SCRATCH_EOS = "<|endoftext|>"  # the scratch tokenizer's one special token, as GPT-2's: separator, BOS, EOS, padding
 HALF_DTYPES = ("float16", "bfloat16")  # checkpoints saved in these are exported in them again
-
-
-def post_separator(tokenizer: Any) -> str:
-    """The text that separates posts, where each one starts and ends: the tokenizer's own
-    end-of-sequence token (`<|endoftext|>` for GPT-2, `<|im_end|>` for SmolLM2, `</s>` for
-    Llama), else its beginning-of-sequence token. Packing, sampling and the exported
-    `pipeline` prefix all take it from here, so they agree for every base."""
-    separator = tokenizer.eos_token or tokenizer.bos_token
-    if not separator:
-        raise ModelError("the base model's tokenizer has neither an end- nor a beginning-of-text token, so posts "
-                         "can't be told apart. Use a base model whose tokenizer has an eos_token, such as gpt2")
-    return separator
-
-
-def separator_id(tokenizer: Any) -> int:
-    """The token id of `post_separator`: where a sampled post ends."""
-    return tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
 
 
 def load_base_model(
@@ -52,7 +35,7 @@ def load_base_model(
     seed: int = 42,
     reuse: bool = False,
     dtype: str = "float32",
-) -> tuple[Any, Any]:
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``
     (or, with ``reuse``, takes the one an interrupted run built there: its tokenizer must match).
     The weights are cast to ``dtype`` whatever dtype they were saved in (see `load_model`)."""
@@ -65,12 +48,7 @@ def load_base_model(
     return load_model(name, what="base model", dtype=dtype)
 
 
-def is_hub_id(name: str) -> bool:
-    """`gpt2`, `user/model`: a name the hub resolves, not a local folder or `scratch`."""
-    return name != "scratch" and not Path(name).is_dir() and _HUB_ID.fullmatch(name) is not None
-
-
-def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[Any, Any]:
+def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in.
 
     The weights are cast to ``dtype``, float32 unless told otherwise, whatever the checkpoint
@@ -82,7 +60,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     is_folder = Path(name).is_dir()
-    if not is_folder and not is_hub_id(name):
+    if not is_folder and not hub.is_hub_id(name):
         raise ModelError(
             f"no such folder: {name}. Check the path, or use a hub id such as gpt2 "
             "or --base-model scratch"
@@ -90,9 +68,9 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     # Offline, huggingface_hub retries every file for about a minute before it looks in its
     # cache; one quick look at the hub first lets a cached model load at once, and a missing
     # one fail at once.
-    offline = not is_folder and not _hub_reachable()
+    offline = not is_folder and not hub.reachable()
     try:
-        with _hub_offline(offline):
+        with hub.offline(offline):
             tokenizer = AutoTokenizer.from_pretrained(name)
             config = AutoConfig.from_pretrained(name)
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
@@ -105,7 +83,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     except (OSError, ValueError, KeyError) as e:
         if is_folder:
             raise ModelError(
-                f"can't load the {what} in folder {name} ({_first_line(e)}). "
+                f"can't load the {what} in folder {name} ({cause(e)}). "
                 "Point at a folder holding config.json, the weights and the tokenizer"
             ) from e
         if offline:
@@ -115,7 +93,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
                 "--base-model scratch"
             ) from e
         raise ModelError(
-            f"can't load the {what} '{name}' from the Hugging Face Hub ({_first_line(e)}). "
+            f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)}). "
             "Check the id and your internet connection, or use a local folder or --base-model scratch"
         ) from e
     model.saved_dtype = saved_dtype
@@ -134,45 +112,7 @@ def _dtype_name(dtype: Any) -> str:
     return name if name in HALF_DTYPES else "float32"
 
 
-def hub_endpoint() -> str:
-    """The hub's address: HF_ENDPOINT read now, not when huggingface_hub was imported (a hub
-    mirror, or a test server), else huggingface.co."""
-    from huggingface_hub import constants
-
-    return os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
-
-
-def _hub_reachable() -> bool:
-    """Whether the Hugging Face Hub (or the mirror in HF_ENDPOINT) answers at all: False at once
-    with no network, or with HF_HUB_OFFLINE set."""
-    import httpx
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        return False
-    try:
-        httpx.head(hub_endpoint(), timeout=constants.HF_HUB_ETAG_TIMEOUT)  # any answer, an error status too
-    except httpx.HTTPError:  # no route, no name, refused, timed out
-        return False
-    return True
-
-
-@contextmanager
-def _hub_offline(offline: bool) -> Iterator[None]:
-    """Within the block, with ``offline``, huggingface_hub reads only its cache, as under
-    HF_HUB_OFFLINE=1: no request is sent (`local_files_only` alone still lets transformers ask
-    for an adapter config)."""
-    from huggingface_hub import constants
-
-    saved = constants.HF_HUB_OFFLINE
-    constants.HF_HUB_OFFLINE = saved or offline
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE = saved
-
-
-def add_lora(model: Any, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> Any:
+def add_lora(model: PreTrainedModel, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> PreTrainedModel:
     """Wrap ``model`` so only low-rank adapters train; `export_model` merges them back."""
     try:
         from peft import LoraConfig, get_peft_model
@@ -183,7 +123,7 @@ def add_lora(model: Any, *, rank: int, alpha: int, targets: tuple[str, ...] | No
     try:
         return get_peft_model(model, config)
     except ValueError as e:  # e.g. target modules that the architecture doesn't have
-        raise ModelError(f"can't add LoRA adapters ({_first_line(e)}). Check --lora-targets") from e
+        raise ModelError(f"can't add LoRA adapters ({cause(e)}). Check --lora-targets") from e
 
 
 def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, seed: int) -> Path:
@@ -212,8 +152,3 @@ def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, 
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
     return folder
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0].rstrip(".") if text else type(error).__name__

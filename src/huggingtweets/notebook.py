@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from ._io import atomic_path
 from .clean import stats_table
-from .config import BotConfig, ScratchShape
+from .config import SOURCE_KINDS, BotConfig, ScratchShape
 from .errors import ConfigError, HuggingTweetsError, error_line
 from .events import (
     Event,
@@ -38,13 +38,10 @@ from .pipeline import Bot, PreparedData, prepare_data, train_bot
 from .tracking import tracking
 
 BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
-# None: the recipe's count for the base (recipe.py: 2 for a pre-trained base, 20 from scratch)
+# None: the recipe's count for the base (recipe.py)
 EPOCH_CHOICES = (("recipe's", None), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
-SOURCE_KINDS = ("auto", "sample", "archive", "file", "mastodon", "bluesky", "x")
 N_SAMPLES = 10  # posts per "Generate", as the original wrote
 AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
-# HUGGINGTWEETS_NOTEBOOK_TEST=tiny|drive: this model and one epoch (the notebook's tests)
-TEST_SHAPE = ScratchShape(n_layer=2, n_embd=32, n_head=2, n_positions=256, vocab_size=500)
 
 
 @dataclass
@@ -52,8 +49,8 @@ class AppState:
     """What the user chose and what the steps made so far."""
 
     gpu: bool = False
-    test: bool = False  # tiny model, one epoch: for the notebook's own tests
-    drive: bool = False  # the notebook's cells press the buttons themselves (nbclient test)
+    epochs: float | None = None  # what the Epochs menu starts on: None is the recipe's count
+    scratch: ScratchShape | None = None  # the `scratch` model's shape; None: BotConfig's
     data: PreparedData | None = None
     bot: Bot | None = None
     config: BotConfig | None = None  # of the last "Get posts"
@@ -63,12 +60,11 @@ class AppState:
 
     @classmethod
     def for_this_machine(cls) -> AppState:
-        mode = os.environ.get("HUGGINGTWEETS_NOTEBOOK_TEST", "")  # "tiny", or "drive": tiny and self-driving
-        return cls(gpu=gpu_available(), test=bool(mode), drive=mode == "drive")
+        return cls(gpu=gpu_available())
 
     @property
     def default_base(self) -> str:
-        return "gpt2" if self.gpu and not self.test else "scratch"
+        return "gpt2" if self.gpu else "scratch"
 
 
 def gpu_available() -> bool:
@@ -100,7 +96,7 @@ class App:
         self.handles = [w.Text(placeholder=p, description=f"Person {i + 1}", layout=w.Layout(width="420px"))
                         for i, p in enumerate(("@user@instance, name.bsky.social, a file path or sample",
                                                "optional: a second person", "optional: a third person"))]
-        self.source = w.Dropdown(options=SOURCE_KINDS, value="auto", description="Source")
+        self.source = w.Dropdown(options=("auto", *SOURCE_KINDS), value="auto", description="Source")
         self.upload = w.FileUpload(accept=".zip,.js,.csv,.tsv,.json,.jsonl,.txt", multiple=True,
                                    description="X archive / CSV", **fit)
         self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
@@ -109,7 +105,7 @@ class App:
         self.posts_log = _Log(w)
         # --- 2. train ---
         self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
-        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=1.0 if state.test else None, description="Epochs")
+        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs, description="Epochs")
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
         self.live = w.HTML()  # loss and perplexity as they come
@@ -161,8 +157,8 @@ class App:
         config = BotConfig(sources=tuple(sources), source=kind, base_model=self.base_model.value)
         self.state.data = self.state.bot = None
         self.state.samples, self.state.loaded = [], None
-        with tracking(config, _View(self, log)) as on_event:
-            data = prepare_data(config, on_event)
+        with tracking(config, _View(self, log)) as tracked:
+            data = prepare_data(config, tracked.on_event)
         # the bot's folder held as an absolute path: the kernel's working folder may change
         self.state.config, self.state.data = config, replace(data, out_dir=data.out_dir.resolve())
         shown = "".join(f"<li>{html.escape(p['text'])}</li>" for p in data.splits.train[:5])
@@ -173,10 +169,10 @@ class App:
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
         config = replace(state.config, base_model=self.base_model.value, epochs=self.epochs.value,
-                         out_dir=state.data.out_dir, **({"scratch": TEST_SHAPE} if state.test else {}))
+                         out_dir=state.data.out_dir, **({"scratch": state.scratch} if state.scratch else {}))
         self.progress.value, self.progress.bar_style = 0, "info"
-        with tracking(config, _View(self, log)) as on_event:
-            state.bot = train_bot(config, state.data, on_event, links=getattr(on_event, "links", None))
+        with tracking(config, _View(self, log)) as tracked:
+            state.bot = train_bot(config, state.data, tracked.on_event, links=tracked.links)
         state.samples, state.loaded = state.bot.samples, None
         self.progress.bar_style = "success"
         self.samples_table.value = samples_html(state.bot.samples)
@@ -211,7 +207,7 @@ class App:
         log.line("Click the link to save the zip.")
 
     def _push(self, log: _Log) -> None:
-        from .export import push_model
+        from .publish import push_model
 
         bot = self._bot()
         token = self.hf_token.value.strip() or None  # kept in the widget only

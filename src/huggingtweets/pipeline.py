@@ -17,27 +17,34 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import hub
 from ._io import write_json, write_jsonl
 from .card import CardFacts, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
-from .dataset import Splits, pack_blocks, split_and_mix
+from .dataset import Splits, pack_blocks, post_separator, split_and_mix
 from .errors import DataError, TrainingError
 from .events import (
+    BaseReady,
+    DataReady,
     EventHandler,
+    Exported,
     FetchProgress,
     Notice,
+    Sampled,
     StageFinished,
     StageStarted,
+    Trained,
     ignore,
 )
 from .export import export_model
 from .generate import CopyDetector, Sample, sample_posts
-from .models import add_lora, load_base_model, post_separator
+from .models import add_lora, load_base_model
 from .plots import plot_losses
 from .post import Post, Profile
 from .recipe import choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
+from .sources.cache import raw_file
 from .tracking import tracking
 from .train import choose_device, train_model
 
@@ -111,7 +118,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     for f in people:
         handle = f.profile.handle
         if main and not f.cached:  # live sources were written to raw/ page by page
-            write_jsonl(out / "raw" / f"{f.profile.source}-{handle}.jsonl", (p.to_dict() for p in f.posts))
+            write_jsonl(raw_file(out / "raw", f.profile.source, handle), (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
             f.posts, handle=handle, keep_newlines=config.keep_newlines,
             drop_replies=config.drop_replies, keep_mentions=config.keep_mentions,
@@ -123,7 +130,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         kept[handle] = posts
     if main:
         write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
-    on_event(StageFinished("clean", stats_table(stats), {"stats": [s.to_dict() for s in stats]}))
+    on_event(StageFinished("clean", stats_table(stats)))
 
     name = bot_name(handles)
     on_event(StageStarted("dataset", "Splitting and mixing"))
@@ -138,10 +145,9 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         })
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
-        {"repeats": splits.repeats, "seed": splits.seed, "out_dir": str(out), "name": name,
-         "handles": handles, "sources": [f.profile.source for f in people],
-         "stats": [s.to_dict() for s in stats],
-         "train_posts": len(splits.train), "validation_posts": len(splits.validation)},
+        DataReady(out_dir=out, name=name, handles=handles, sources=[f.profile.source for f in people],
+                  stats=[s.to_dict() for s in stats], seed=splits.seed, repeats=splits.repeats,
+                  train_posts=len(splits.train), validation_posts=len(splits.validation)),
     ))
     return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
 
@@ -154,9 +160,9 @@ def _held_out(by_handle: dict[str, str]) -> str:
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     """Run every stage and return the finished bot; W&B watches when enabled (tracking.py)."""
-    with tracking(config, on_event, main=is_main_process()) as observed:
-        data = prepare_data(config, observed)
-        return train_bot(config, data, observed, links=getattr(observed, "links", None))
+    with tracking(config, on_event, main=is_main_process()) as tracked:
+        data = prepare_data(config, tracked.on_event)
+        return train_bot(config, data, tracked.on_event, links=tracked.links)
 
 
 def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ignore, *,
@@ -166,8 +172,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     started = time.perf_counter()
     out = data.out_dir
 
-    on_event(StageStarted("base", f"Loading base model {config.base_model}",
-                          {"out_dir": str(out), "name": data.name}))
+    on_event(StageStarted("base", f"Loading base model {config.base_model}"))
     main = is_main_process()
     device, precision = choose_device()
     # float32 master weights whatever the checkpoint holds; only a frozen LoRA base may stay in
@@ -196,7 +201,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
                                    f"{saved_dtype}, trained in {weights if not config.lora else 'float32'}); "
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens, posts "
                                    f"separated by {separator}",
-                           {"model_config": model.config.to_dict()}))
+                           BaseReady(out, data.name, model.config.to_dict())))
 
     on_event(StageStarted("train", f"Training for {recipe.epochs:g} epoch{'' if recipe.epochs == 1 else 's'} "
                                    f"(learning rate {recipe.learning_rate:g}, {recipe.batch_size} × {block_size} "
@@ -222,7 +227,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
     on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
                                     f"{m['perplexity_after']:.1f}",
-                           {"metrics": m, "training_args": result.training_args}))
+                           Trained(m, result.training_args)))
 
     on_event(StageStarted("generate", f"Writing {config.num_samples} posts"))
     run = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed,
@@ -236,7 +241,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
             "or try another base model")
     m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
-                           {"samples": run.texts, "copies": [s.copy for s in samples], "copy_rate": run.copy_rate}))
+                           Sampled(run.texts, [s.copy for s in samples], run.copy_rate)))
 
     # Nothing of this bot is written before here: a run that failed above leaves the folder's
     # previous bot (model, zip, samples, metrics, loss curve) as it was.
@@ -249,6 +254,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
         links=links or {},  # the W&B runs, when online: filled in as the runs start
+        base_on_hub=hub.is_hub_id(config.base_model),
     ))
     model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip, dtype=export_dtype)
@@ -261,5 +267,5 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     shutil.rmtree(out / "base", ignore_errors=True)
     on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}",
-                           {"model_dir": str(model_dir), "zip_path": str(zip_path)}))
+                           Exported(model_dir, zip_path)))
     return Bot(out, model_dir, zip_path, data.stats, samples, metrics)

@@ -16,10 +16,13 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch  # this module is imported only where sampling runs
 from transformers.pytorch_utils import Conv1D
+
+if TYPE_CHECKING:  # typing only
+    from transformers import PreTrainedModel
 
 # Packed int8 copies, kept while their layer lives: a notebook samples many times from one
 # model, and packing GPT-2-124M takes 2–3 s on a 2-core CPU. Keyed by layer; the stamp tells
@@ -27,7 +30,7 @@ from transformers.pytorch_utils import Conv1D
 _PACKED: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Any]] = weakref.WeakKeyDictionary()
 
 
-def int8_available(model: Any) -> bool:
+def int8_available(model: PreTrainedModel) -> bool:
     """True for a float32 model on a CPU with x86 int8 kernels; LoRA-wrapped models keep float32."""
     if hasattr(model, "peft_config"):  # LoRA layers read their base layer's float weight
         return False
@@ -38,7 +41,7 @@ def int8_available(model: Any) -> bool:
 
 
 @contextmanager
-def int8_weights(model: Any, enabled: bool = True) -> Iterator[bool]:
+def int8_weights(model: PreTrainedModel, enabled: bool = True) -> Iterator[bool]:
     """Within the block, the model's linear layers compute with int8 weights; yields whether they do."""
     swapped: list[tuple[Any, str, Any]] = []
     if enabled and int8_available(model):
@@ -60,7 +63,7 @@ def _restore(swapped: list[tuple[Any, str, Any]]) -> None:
         setattr(parent, name, layer)
 
 
-def _linear_layers(model: Any) -> list[tuple[Any, str, Any]]:
+def _linear_layers(model: PreTrainedModel) -> list[tuple[Any, str, Any]]:
     """(parent, attribute, layer) for every nn.Linear and GPT-2 Conv1D (a linear layer stored transposed)."""
     return [(parent, name, child) for parent in model.modules() for name, child in parent.named_children()
             if isinstance(child, (torch.nn.Linear, Conv1D))]

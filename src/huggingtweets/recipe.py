@@ -1,4 +1,6 @@
-"""The training recipe: how long, how fast and in what batches a bot is trained.
+"""The recipe: every number the product inherited from the original or chose by measurement,
+each with its reason: how much a person must have written, how long, how fast and in what
+batches a bot is trained, and how it samples.
 
 Two recipes, each chosen by measurement on held-out posts rather than inherited:
 a pre-trained base (fine-tuning: `benchmarks/fine_tune_quality.py`) and the small
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,38 +27,45 @@ class Recipe:
 
 
 # --- pre-trained bases (gpt2, distilgpt2, SmolLM2, ...) ---
-# Chosen on ../shared/models/gpt2-standin with benchmarks/fine_tune_quality.py: the held-out
-# newest posts of two people, against the original recipe (4 epochs of 1,024-token blocks,
-# batch 1, lr 1.372e-4) from the same base. On the demo persona (474 training posts):
+# Chosen with benchmarks/fine_tune_quality.py: held-out newest posts of two people, against the
+# original recipe (4 epochs of 1,024-token blocks cut wherever they fall, batch 1, lr 1.372e-4)
+# from the same base. First on ../shared/models/gpt2-standin, demo persona (474 training posts),
+# posts packed as the original did (blocks cut mid-post):
 #   original                          ppl 259.8  135 s
 #   ours, 8 epochs, lr 4e-4, 8×128    ppl 143.2  167 s   (still improving: steps were what it lacked)
 #   ours, 3 epochs, lr 1e-3, 8×128    ppl 157.9   65 s
 #   ours, 2 epochs, lr 1e-3, 8×128    ppl 202.9   43 s
-#   ours, 2 epochs, lr 1e-3, 4×128    ppl 163.7   46 s   <- this recipe
+#   ours, 2 epochs, lr 1e-3, 4×128    ppl 163.7   46 s
 #   ours, 2 epochs, lr 1e-3, 2×128    ppl 166.6   56 s
 #   ours, 2 epochs, lr 2e-3, 4×128    ppl 205.9   47 s
-#   (frozen token embeddings: 25% faster, ppl 274-286: the embeddings must learn the person's words)
-# On trump_tweets.csv, the newest 1,000: original ppl 308.0 in 292 s; this recipe 252.4 in 131 s
-# (2×128: 258.8 in 153 s).
+#   (frozen token embeddings: faster, but ppl 274-286: the embeddings must learn the person's words)
+# Then with whole posts in every block (dataset.pack_posts: a block starts where a post starts, as
+# the bot's own posts and the scoring do), 4×128, lr scaled by width:
+#                          original        2 epochs        1.5 epochs      1 epoch
+#   standin, demo          259.8  135 s    164.2   60 s    177.6   45 s
+#   standin, trump 1,000   308.0  292 s        -           255.4  118 s
+#   SmolLM2-135M, demo      52.1  582 s     33.8  340 s     35.0  243 s    39.3  171 s
+# Two epochs cost SmolLM2 more than half the original's time; 1.5 keeps every row ≤ 0.5×.
 FINE_TUNE = Recipe(
-    epochs=2.0,  # a third epoch still helps a little, but costs half as much again: 2 holds ≤ 0.5× the original's time
+    epochs=1.5,  # the second epoch still helps a little (see above), but costs more than its share of time
     learning_rate=1e-3,  # for a 256-wide base (scaled by width below); 2e-3 overshoots, 4e-4 needs 8 epochs
-    batch_size=4,  # 4 × 128 = 512 tokens a step: twice the original's steps, and more steps beat bigger ones here
+    batch_size=4,  # 4 × 128 = 512 tokens a step: more steps beat bigger ones here
     block_size=128,  # posts are ~40 tokens: 1,024-token blocks spend compute on attention across posts
     warmup_ratio=0.06,  # a few steps at a low rate first spare the pretrained weights a jolt from 1e-3
-    # every epoch is evaluated on the held-out posts and the best one kept (train.py)
+    # the held-out posts are evaluated after every epoch (and at the end) and the best point kept (train.py)
 )
 REFERENCE_BATCH = FINE_TUNE.batch_size  # a batch size given without a learning rate scales it by sqrt(batch / this)
 # Wider models want lower rates. Fit on the two bases measured: gpt2-standin (256 wide) best at
-# 1e-3 of {4e-4, 1e-3, 2e-3}; SmolLM2-135M (576 wide, demo persona, original ppl 52.1) ppl 54.2
-# at 1e-3, 49.4 at 4.4e-4, 47.8 at 2.5e-4. lr = 1e-3 × (256 / width)^1.7 gives 2.5e-4 there,
+# 1e-3 of {4e-4, 1e-3, 2e-3}; SmolLM2-135M (576 wide, demo persona, original ppl 52.1, blocks cut
+# mid-post, 2 epochs) ppl 54.2 at 1e-3, 49.4 at 4.4e-4, 47.8 at 2.5e-4 (whole posts, 1 epoch: 41.7 at
+# 4e-4, 39.3 at 2.5e-4). lr = 1e-3 × (256 / width)^1.7 gives 2.5e-4 there,
 # and 1.5e-4 for GPT-2 (768 wide), next to the 1.372e-4 the original's own sweep found for it.
 REFERENCE_WIDTH = 256
 WIDTH_EXPONENT = 1.7
 
 # --- the scratch model: random weights, a tokenizer trained on the posts ---
 # Measured by benchmarks/train_speed.py and the ScratchShape sweep: 128-token blocks train
-# 3.2× faster per token than 1,024; the best held-out loss comes after ~20 epochs at 2e-3.
+# faster per token than 1,024; the best held-out loss comes after ~20 epochs at 2e-3.
 SCRATCH = Recipe(epochs=20.0, learning_rate=2e-3, batch_size=16, block_size=128, warmup_ratio=0.0)
 
 
@@ -73,3 +83,19 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
             learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
     given = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
     return replace(recipe, **{k: v for k, v in given.items() if v is not None})
+
+
+# --- data: how much a person must have written (clean.py) ---
+MIN_CHARS = 6_000  # below this the original refused: the model only parrots a handful of posts
+WARN_CHARS = 40_000  # below this the original warned that results would be weak
+
+
+# --- sampling (generate.py): the original project's settings, stored with every exported model
+# so that `pipeline("text-generation", model=folder)` samples the same way ---
+GENERATION_DEFAULTS: dict[str, Any] = {
+    "do_sample": True,
+    "min_length": 10,  # tokens, prompt included: no one-word posts
+    "max_length": 160,  # tokens, prompt included: longer than any 280-character post
+    "temperature": 1.0,
+    "top_p": 0.95,
+}

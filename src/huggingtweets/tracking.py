@@ -5,8 +5,9 @@ raw posts and the cleaned splits as artifacts; a train run uses them, records th
 config, streams the Trainer's metrics, logs the samples as a table and the finished model
 as an artifact. wandb is imported only when tracking is on:
 
-    with tracking(config, on_event=print) as on_event:
-        data = prepare_data(config, on_event)
+    with tracking(config, on_event=print) as tracked:
+        data = prepare_data(config, tracked.on_event)
+        bot = train_bot(config, data, tracked.on_event, links=tracked.links)   # the card links the runs
 """
 
 from __future__ import annotations
@@ -14,25 +15,30 @@ from __future__ import annotations
 import math
 import netrc
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ._io import safe_name
 from .errors import ConfigError
 from .events import (
+    BaseReady,
+    DataReady,
     Event,
     EventHandler,
+    Exported,
     Notice,
+    Sampled,
     StageFinished,
     StageStarted,
+    Trained,
     TrainProgress,
     ignore,
 )
 
-WANDB_MODES = ("online", "offline", "disabled")
 _WANDB_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline",
                     "disabled": "disabled"}
 
@@ -98,45 +104,47 @@ class Tracker:
         if isinstance(event, TrainProgress):
             if self.run is not None:
                 self.run.log(_history(event))
-        elif isinstance(event, StageStarted) and event.stage == "base":
-            # training may start in another call than the data (the notebook's Train button)
-            self.out_dir, self.name = Path(event.details["out_dir"]), event.details["name"]
         elif isinstance(event, StageStarted) and event.stage == "train":
             self._start_train_run()
         elif isinstance(event, StageFinished):
-            after = getattr(self, f"_after_{event.stage}", None)
-            if after is not None:
-                after(event.details)
+            match event.result:
+                case DataReady():
+                    self._data_ready(event.result)
+                case BaseReady():
+                    # training may start in another call than the data (the notebook's Train button)
+                    self.out_dir, self.name, self.model_config = event.result.out_dir, event.result.name, \
+                        event.result.model_config
+                case Trained():
+                    self._trained(event.result)
+                case Sampled():
+                    self._sampled(event.result)
+                case Exported():
+                    self._exported(event.result)
 
     # --- preprocess run: the data ---
 
-    def _after_dataset(self, details: dict[str, Any]) -> None:
-        self.out_dir, self.name = Path(details["out_dir"]), details["name"]
-        stats = details["stats"]
-        run = self._init("preprocess", {"handles": details["handles"], "seed": details["seed"],
-                                        "bot": self.config.to_dict()})
+    def _data_ready(self, ready: DataReady) -> None:
+        self.out_dir, self.name = ready.out_dir, ready.name
+        stats = ready.stats
+        run = self._init("preprocess", {"handles": ready.handles, "seed": ready.seed, "bot": self.config.to_dict()})
         raw = self.wandb.Artifact(self._artifact("raw-dataset"), type="raw-dataset",
                                   description="The posts as read from their sources, before cleaning.",
-                                  metadata={"handles": details["handles"], "sources": details["sources"]})
+                                  metadata={"handles": ready.handles, "sources": ready.sources})
         for path in sorted((self.out_dir / "raw").glob("*.jsonl")):
             if not path.name.endswith(".partial.jsonl"):
                 raw.add_file(str(path))
         run.log_artifact(raw)
         data = self.wandb.Artifact(self._artifact("train-dataset"), type="train-dataset",
                                    description="Cleaned posts split into training and validation sets.",
-                                   metadata={"handles": details["handles"], "seed": details["seed"],
-                                             "repeats": details["repeats"], "stats": stats})
+                                   metadata={"handles": ready.handles, "seed": ready.seed,
+                                             "repeats": ready.repeats, "stats": stats})
         _add_folder(data, self.out_dir / "data")
         run.log_artifact(data)
         run.summary.update({"posts_kept": sum(s["kept"] for s in stats),
-                            "train_posts": details["train_posts"],
-                            "validation_posts": details["validation_posts"]})
+                            "train_posts": ready.train_posts, "validation_posts": ready.validation_posts})
         self._finish()
 
     # --- train run: the model ---
-
-    def _after_base(self, details: dict[str, Any]) -> None:
-        self.model_config = details.get("model_config", {})
 
     def _start_train_run(self) -> None:
         run = self._init("train", {"bot": self.config.to_dict(), "model": self.model_config})
@@ -144,7 +152,7 @@ class Tracker:
         run.define_metric("train/global_step")
         run.define_metric("*", step_metric="train/global_step", step_sync=True)
         base = self.config.base_model
-        pretrained = self.wandb.Artifact(f"pretrained-model-{_slug(base)}", type="pretrained-model",
+        pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
         if base == "scratch":
             _add_folder(pretrained, self.out_dir / "base")  # the random init and the posts' tokenizer
@@ -161,29 +169,29 @@ class Tracker:
             run.config.update({"dataset_artifact": self._artifact("train-dataset")})
             run.log_artifact(pretrained)
 
-    def _after_train(self, details: dict[str, Any]) -> None:
+    def _trained(self, trained: Trained) -> None:
         if self.run is None:
             return
-        self.run.config.update({"training_args": details.get("training_args", {})}, allow_val_change=True)
-        self.run.summary.update({k: v for k, v in details.get("metrics", {}).items()
+        self.run.config.update({"training_args": trained.training_args}, allow_val_change=True)
+        self.run.summary.update({k: v for k, v in trained.metrics.items()
                                  if isinstance(v, (int, float, str)) and _finite(v)})
 
-    def _after_generate(self, details: dict[str, Any]) -> None:
+    def _sampled(self, sampled: Sampled) -> None:
         if self.run is None:
             return
         table = self.wandb.Table(columns=["Input", "Prediction", "Copy"],
                                  data=[[self.config.prompt, text, copy]
-                                       for text, copy in zip(details["samples"], details["copies"])])
+                                       for text, copy in zip(sampled.samples, sampled.copies)])
         self.run.log({"samples": table})
-        self.run.summary["copy_rate"] = details["copy_rate"]
+        self.run.summary["copy_rate"] = sampled.copy_rate
 
-    def _after_export(self, details: dict[str, Any]) -> None:
+    def _exported(self, exported: Exported) -> None:
         if self.run is None:
             return
         model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
                                     description=f"{self.name}'s bot, fine-tuned from {self.config.base_model}",
                                     metadata={"base_model": self.config.base_model})
-        _add_folder(model, Path(details["model_dir"]))
+        _add_folder(model, exported.model_dir)
         self.run.log_artifact(model)
         self._finish()
 
@@ -191,7 +199,7 @@ class Tracker:
 
     def _artifact(self, kind: str) -> str:
         """This bot's artifact of a kind: "train-dataset" → "train-dataset-gullhaven_dot"."""
-        return f"{kind}-{_slug(self.name)}"
+        return f"{kind}-{safe_name(self.name)}"
 
     def _init(self, job_type: str, config: dict[str, Any]) -> Any:
         wandb = self.wandb
@@ -223,15 +231,23 @@ class Tracker:
             self._finish(exit_code=1 if failed else 0)
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """What `tracking` gives the pipeline: the handler to send events to, and the links the model
+    card should carry (the W&B runs' pages, filled in as the runs start online; else empty)."""
+    on_event: EventHandler
+    links: dict[str, str] = field(default_factory=dict)
+
+
 @contextmanager
-def tracking(config: Any, on_event: EventHandler = ignore, *, main: bool = True) -> Iterator[EventHandler]:
+def tracking(config: Any, on_event: EventHandler = ignore, *, main: bool = True) -> Iterator[Tracked]:
     """``on_event``, plus W&B tracking when ``config.wandb`` (or the environment) turns it on.
 
     A run open when the block raises is marked failed. Tracking never stops a bot being made:
     if W&B can't start, a notice says so and the pipeline goes on untracked."""
     mode = wandb_mode(config.wandb)
     if mode == "disabled" or not main:
-        yield on_event
+        yield Tracked(on_event)
         return
     try:
         tracker = Tracker(config, mode, on_event)
@@ -241,10 +257,10 @@ def tracking(config: Any, on_event: EventHandler = ignore, *, main: bool = True)
                               "or pass --wandb disabled") from None
         on_event(Notice("wandb is not installed, so this run is not tracked. `pip install wandb` to track it",
                         level="info"))
-        yield on_event
+        yield Tracked(on_event)
         return
     try:
-        yield tracker
+        yield Tracked(tracker, tracker.links)
     except BaseException:
         tracker.close(failed=True)
         raise
@@ -273,10 +289,3 @@ def _history(event: TrainProgress) -> dict[str, float]:
 
 def _finite(value: Any) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
-
-
-def _slug(name: str) -> str:
-    """An artifact name W&B accepts (letters, digits, -, _, .)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "model"
-
-

@@ -5,7 +5,7 @@ epoch is kept. A loss that stops being finite ends training at once with a `Trai
 The loop reports through `TrainProgress` events and prints nothing:
 
     result = train_model(model, tokenizer, train_blocks, eval_blocks,
-                         epochs=2, learning_rate=1e-3, batch_size=4, warmup_ratio=0.06,
+                         epochs=1.5, learning_rate=1e-3, batch_size=4, warmup_ratio=0.06,
                          output_dir=out / "checkpoints", on_event=print)
 """
 
@@ -15,10 +15,13 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import TrainingError
 from .events import EventHandler, TrainProgress, ignore
+
+if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ def choose_device() -> tuple[str, str]:
 
 
 def train_model(
-    model: Any,
-    tokenizer: Any,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
     train_blocks: Any,
     eval_blocks: Any,
     *,
@@ -151,14 +154,14 @@ def train_model(
             "processes": args.world_size,
             "block_size": block_size,
             "learning_rate": learning_rate,
-            "best_epoch": _best_epoch(trainer.state.log_history),
+            "best_epoch": _best_epoch(trainer.state.log_history, epochs),
         },
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
     )
 
 
-def _weight_dtypes(model: Any) -> dict[str, str]:
+def _weight_dtypes(model: PreTrainedModel) -> dict[str, str]:
     """{"trained_dtype": ...} of the weights the optimizer updates (float32 master weights), and
     {"frozen_dtype": ...} of the ones it doesn't, when there are any (a LoRA base)."""
     def name(params: list[Any]) -> str:
@@ -179,9 +182,14 @@ def _best_eval_loss(log_history: list[dict[str, Any]]) -> float:
     return min(_epoch_evals(log_history))[0]
 
 
-def _best_epoch(log_history: list[dict[str, Any]]) -> float | None:
+def _best_epoch(log_history: list[dict[str, Any]], epochs: float) -> float | None:
+    """The epoch whose weights were kept: ``epochs`` when it was the last evaluation (a fractional
+    run's last epoch ends a step or so off ``epochs``), else that evaluation's epoch."""
     evals = _epoch_evals(log_history)
-    return min(evals)[1] if evals else None
+    if not evals:
+        return None
+    best = min(evals)
+    return epochs if best[1] >= evals[-1][1] else round(best[1], 2)
 
 
 def _finite_loss_callback(learning_rate: float) -> Any:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import SOURCE_KINDS
 from ..errors import SourceError
 from ..post import Post, Profile
 from .archive import read_archive
@@ -27,7 +28,7 @@ from .sample import load_sample
 from .x import fetch_x
 
 SAMPLE_NAMES = ("sample", "demo")
-KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")
+KINDS = SOURCE_KINDS  # every kind a source may be, as --source offers them
 LIVE = ("mastodon", "bluesky", "x")  # fetched over the network (Mastodon and Bluesky cached in raw/)
 
 

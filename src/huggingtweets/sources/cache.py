@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .._io import write_json, write_jsonl
+from .._io import safe_name, write_json, write_jsonl
 from ..post import Post, Profile
+
+
+def raw_file(folder: Path, source: str, handle: str) -> Path:
+    """Where a person's posts from one source are kept, as read: ``folder/<source>-<handle>.jsonl``
+    (the handle made safe: a name from input never leaves ``folder``)."""
+    return Path(folder) / f"{safe_name(source)}-{safe_name(handle)}.jsonl"
 
 
 class PageCache:
     def __init__(self, folder: Path, source: str, handle: str) -> None:
-        stem = f"{source}-{re.sub(r'[^A-Za-z0-9_.@-]+', '_', handle.lstrip('@'))}"
-        self.done = Path(folder) / f"{stem}.jsonl"
+        self.done = raw_file(folder, source, handle)
+        stem = self.done.name.removesuffix(".jsonl")
         self.part = Path(folder) / f"{stem}.partial.jsonl"
         self.cursor_file = Path(folder) / f"{stem}.cursor.json"
         self.profile_file = Path(folder) / f"{stem}.profile.json"

@@ -32,7 +32,7 @@ REPLY_COLUMNS = ("in_reply_to_screen_name", "in_reply_to_status_id_str", "in_rep
                  "in_reply_to_id", "inreplytotweetid", "is_reply", "reply_to")
 REPOST_COLUMNS = ("is_retweet", "is_repost", "retweeted", "isretweet", "reblog")
 
-# X's own: "Thu Nov 03 08:50:26 +0000 2022" (parsed by hand: strptime is 20× slower)
+# X's own: "Thu Nov 03 08:50:26 +0000 2022" (parsed by hand: strptime is slow on large archives)
 _X_TIME = re.compile(r"\w{3} (\w{3}) (\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d) (\d{4})")
 _MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
@@ -179,7 +179,7 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     text = str(value).strip()
     if len(text) == 30 and text[25] == " " and text[20:25] == "+0000" and text[4:7] in _MONTHS:
-        try:  # X's own format, always UTC in archives: sliced, 4× faster than the regex below
+        try:  # X's own format, always UTC in archives: sliced, faster than the regex below
             return datetime(int(text[26:]), _MONTHS[text[4:7]], int(text[8:10]), int(text[11:13]),
                             int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)
         except ValueError:

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import Any
 
-from ..errors import SourceError
+from ..errors import SourceError, cause
 from ..post import Post, Profile
 
 COOKIES_ENV = "HUGGINGTWEETS_X_COOKIES"
@@ -46,8 +46,7 @@ def fetch_x(spec: str, *, max_posts: int = 3200) -> tuple[list[Post], Profile]:
     try:
         tweets = list(islice(sntwitter.TwitterUserScraper(handle).get_items(), max_posts))
     except Exception as e:  # X answers scrapers with 4xx walls; snscrape raises its own types
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SourceError(f"X refused to show @{handle}'s posts ({first}). {ARCHIVE_HOWTO}. {COOKIES_HOWTO}") from e
+        raise SourceError(f"X refused to show @{handle}'s posts ({cause(e)}). {ARCHIVE_HOWTO}. {COOKIES_HOWTO}") from e
     if not tweets:
         raise SourceError(f"X showed no posts of @{handle}. {ARCHIVE_HOWTO}. {COOKIES_HOWTO}")
     return _posts(tweets, handle), _profile(tweets[0].user, handle)
