@@ -1,14 +1,14 @@
 """Our training recipe against the original project's, in one run, on the same data and model.
 
 The original: 1024-token blocks, batch 1, fp32, 4 epochs, lr 1.372e-4, cosine. Ours: the
-defaults of `BotConfig` for this model (128-token blocks, batch 16, lr 2e-3 from scratch).
+recipe for this model (recipe.SCRATCH: 128-token blocks, batch 16, lr 2e-3).
 Both train the same small random-init GPT-2 with the same tokenizer, and both are scored on
 the same validation blocks (128 tokens). We report tokens/s, and the training time ours needs
 (it stops there) to reach the loss the original ends with (eval time excluded; ours is checked once per epoch,
 so its time is an upper bound). Goal: ours ≤ 0.5× the original's time.
 
 With --sweep, ours is also run at 64/256/512-token blocks (same 2,048 tokens per step), which
-is how `BotConfig.block_size` was chosen.
+is how the scratch recipe's block size was chosen.
 
     python benchmarks/train_speed.py            # ../shared/data/trump_tweets.csv if present, else the demo persona
     python benchmarks/train_speed.py --sweep
@@ -30,6 +30,7 @@ from huggingtweets.dataset import pack_blocks
 from huggingtweets.events import TrainProgress
 from huggingtweets.models import build_scratch_model, load_model
 from huggingtweets.pipeline import prepare_data
+from huggingtweets.recipe import SCRATCH
 from huggingtweets.train import train_model
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "trump_tweets.csv"
@@ -88,7 +89,7 @@ def main() -> None:
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
 
-    defaults = BotConfig(sources=(args.data,), base_model="scratch")
+    defaults = BotConfig.of(sources=(args.data,), base_model="scratch")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = prepare_data(replace(defaults, out_dir=work / "bot"))
@@ -103,8 +104,8 @@ def main() -> None:
         print(f"\noriginal recipe {ORIGINAL}:\n  {original['tokens_per_second']:,.0f} tokens/s, "
               f"{original['train_seconds']:.1f} s of training for 4 epochs, final validation loss {target:.3f}")
 
-        ours_recipe = {"block_size": defaults.block_size, "batch_size": defaults.batch_size,
-                       "epochs": args.max_epochs, "learning_rate": defaults.train_learning_rate}
+        ours_recipe = {"block_size": SCRATCH.block_size, "batch_size": SCRATCH.batch_size,
+                       "epochs": args.max_epochs, "learning_rate": SCRATCH.learning_rate}
         recipes = [ours_recipe]
         if args.sweep:
             recipes += [{**ours_recipe, "block_size": b, "batch_size": 2048 // b} for b in (64, 256, 512)]

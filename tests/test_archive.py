@@ -102,3 +102,76 @@ def test_corrupt_and_wrong_zips_are_clear_errors(tmp_path) -> None:
     damaged.write_text("window.YTD.tweets.part0 = [ {\"tweet\": {\"full_text\": \"cut off")
     with pytest.raises(SourceError, match="damaged"):
         read_archive(damaged)
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_zip_bomb_is_refused_before_it_fills_memory(tmp_path, monkeypatch, declared) -> None:
+    """A few KB that unpack to far more than any account's posts: one line, nothing held."""
+    import huggingtweets.sources.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "MAX_MEMBER_BYTES", 4 * 2**20)  # 4 MB here, 2 GB in use
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data/tweets.js", b"window.YTD.tweets.part0 = [" + b" " * (16 * 2**20) + b"]")
+    assert bomb.stat().st_size < 100_000
+    expected = r"data/tweets.js in the archive unpacks to over 4 MB.*not an X archive"
+    if not declared:  # a zip that declares less than it holds: zipfile reads only what it declared
+        real_getinfo = zipfile.ZipFile.getinfo
+
+        def lying(self, name):
+            info = real_getinfo(self, name)
+            info.file_size = 100
+            return info
+
+        monkeypatch.setattr(zipfile.ZipFile, "getinfo", lying)
+        expected = r"data/tweets.js in the archive (is damaged|unpacks to over 4 MB)"
+    with pytest.raises(SourceError, match=expected):
+        read_archive(bomb)
+
+
+def test_an_encrypted_member_is_one_line(tmp_path) -> None:
+    locked = zip_folder(FIXTURES / "x_archive", tmp_path / "locked.zip")
+    data = bytearray(locked.read_bytes())
+    # set the "encrypted" flag bit in every local and central header
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset] |= 1
+            start += 4
+    locked.write_bytes(bytes(data))
+    with pytest.raises(SourceError, match="encrypted"):
+        read_archive(locked)
+
+
+def _parts_with_manifest(tmp_path, files) -> Path:
+    import json
+
+    folder = tmp_path / "copy"
+    shutil.copytree(FIXTURES / "x_archive_parts", folder)
+    (folder / "data" / "direct-messages.js").write_text(
+        'window.YTD.direct_messages.part0 = [{"tweet": {"full_text": "my bank PIN is 1234, do not tell", "id_str": "9"}}]')
+    (folder / "data" / "manifest.js").write_text(
+        "window.__THAR_CONFIG = " + json.dumps({"dataTypes": {"tweets": {"files": files}}}))
+    return zip_folder(folder, tmp_path / "parts.zip")
+
+
+def test_a_manifest_naming_a_missing_part_says_the_archive_is_incomplete(tmp_path) -> None:
+    archive = _parts_with_manifest(tmp_path, [{"fileName": "data/tweets-part1.js"}, {"fileName": "data/tweets-part3.js"}])
+    with pytest.raises(SourceError, match="lists .*data/tweets-part3.js, which the zip does not hold"):
+        read_archive(archive)
+
+
+def test_a_manifest_cannot_make_direct_messages_or_odd_entries_read(tmp_path) -> None:
+    archive = _parts_with_manifest(tmp_path, [{"fileName": "data/direct-messages.js"}, {"fileName": 5}, "part",
+                                              {"fileName": "data/tweets-part1.js"}])
+    posts, _ = read_archive(archive)
+    assert len(posts) == 3 and not any("PIN" in p.text for p in posts)
+
+
+def test_odd_account_and_profile_files_read_as_empty(tmp_path) -> None:
+    folder = tmp_path / "odd"
+    shutil.copytree(FIXTURES / "x_archive", folder)
+    (folder / "data" / "profile.js").write_text('window.YTD.profile.part0 = [{"profile": {"description": "a string"}}]')
+    (folder / "data" / "account.js").write_text('window.YTD.account.part0 = [{"account": "not an object"}]')
+    posts, profile = read_archive(zip_folder(folder, tmp_path / "odd.zip"))
+    assert posts and profile.handle == "odd" and profile.description == ""

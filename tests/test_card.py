@@ -124,3 +124,22 @@ def test_the_card_says_when_samples_came_from_int8_weights() -> None:
     assert "int8" not in render_card(facts)  # sampled on the GPU it trained on
     cpu = replace(facts, metrics={**METRICS, "device": "cpu", "precision": "fp32", "sampling_precision": "int8"})
     assert "Ten new posts were then sampled from it (with int8 weights, on a CPU)" in render_card(cpu)
+
+
+def test_values_from_input_cannot_add_front_matter_keys_or_markup() -> None:
+    """A hostile profile (an archive's profile.js, a Mastodon or Bluesky server) can't write the card."""
+    import yaml
+
+    from huggingtweets.clean import CleanStats
+
+    hostile = Profile("dot|x", "Dot</div><script>alert(1)</script>\n---\nlicense: gpl-3.0", "mastodon",
+                      avatar_url="https://img.example/a.png\nlicense: gpl-3.0\ninjected_key: pwned")
+    facts = CardFacts(**{**_facts().__dict__, "profiles": [hostile],
+                         "stats": [CleanStats("dot|x", downloaded=10, kept=9, chars=9_000)]})
+    card = render_card(facts)
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert set(front) == {"language", "library_name", "pipeline_tag", "base_model", "tags", "widget"}
+    assert "injected_key" not in card and "<script>" not in card and "</div><script>" not in card
+    assert "Dot&lt;/div&gt;&lt;script&gt;alert(1)&lt;/script&gt; --- license: gpl-3.0 (@dot\\|x)" in card
+    header = next(line for line in card.splitlines() if line.startswith("| Data |"))
+    assert header.count(" | ") == 1  # the handle's pipe is escaped: still two columns

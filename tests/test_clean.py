@@ -146,3 +146,8 @@ def test_fast_link_stripping_says_exactly_what_the_pattern_says() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert strip_links(text) == LINK_PATTERN.sub(" ", text), repr(text)
+
+
+def test_nul_bytes_and_escape_sequences_never_reach_training_text() -> None:
+    assert normalise_text("Kevin\x00 is \x1b[31mred\x1b[0m on the roof\x07") == "Kevin is [31mred [0m on the roof"
+    assert normalise_text("one\x00\ntwo", keep_newlines=True) == "one\ntwo"

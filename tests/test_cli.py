@@ -80,20 +80,37 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     (["fly"], 2, "Error: argument {demo,train,data,generate,push,delete}: invalid choice: 'fly'"),
     (["push", "model"], 2, "Error: the following arguments are required: --repo-id"),
     (["train", "sample", "--wandb", "maybe"], 2, "Error: argument --wandb: invalid choice: 'maybe'"),
+    (["train", "sample", "--epochs", "inf"], 1, "Error: --epochs must be more than 0 and finite, got inf"),
+    (["train", "sample", "--learning-rate", "nan"], 1, "Error: --learning-rate must be more than 0 and finite"),
+    (["train", "sample", "--seed", str(2**70)], 1, "Error: --seed must be between 0 and 4294967295"),
+    (["generate", "no/such/model", "--seed", "-1"], 1, "Error: --seed must be between 0 and 4294967295"),
 ])
-def test_user_mistakes_get_one_error_line(tmp_path, args, code, message) -> None:
-    result = run_cli(*args, cwd=tmp_path)
-    assert result.returncode == code
-    assert result.stderr.startswith(message), result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "Traceback" not in result.stderr
+def test_user_mistakes_get_one_error_line(tmp_path, monkeypatch, capsys, args, code, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    returned, stderr = call_main(args, capsys)  # in this process: `main` returns the exit code
+    assert returned == code
+    assert stderr.startswith(message), stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "Traceback" not in stderr
 
 
-def test_too_little_data_names_the_fix(tmp_path) -> None:
+def test_too_little_data_names_the_fix(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "few.txt").write_text("\n".join(f"post number {i} about the harbour" for i in range(20)))
-    result = run_cli("train", "few.txt", "--base-model", "scratch", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "Error: only 20 posts" in result.stderr and "Add another handle" in result.stderr
+    returned, stderr = call_main(["train", "few.txt", "--base-model", "scratch"], capsys)
+    assert returned == 1
+    assert "Error: only 20 posts" in stderr and "Add another handle" in stderr
+
+
+def call_main(args: list[str], capsys) -> tuple[int, str]:
+    """`huggingtweets ARGS` in this process: (exit code, what it wrote to stderr)."""
+    from huggingtweets.cli import main
+
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse's way out for a bad flag
+        code = exit_.code
+    return code, capsys.readouterr().err
 
 
 def test_debug_shows_the_traceback(tmp_path) -> None:
@@ -196,3 +213,55 @@ def test_accelerate_launch_trains_data_parallel_and_one_process_writes(tmp_path)
     assert metrics["perplexity_after"] < metrics["perplexity_before"]
     with zipfile.ZipFile(out / "gullhaven_dot.zip") as zf:
         assert "gullhaven_dot/model.safetensors" in zf.namelist()
+
+
+def test_ctrl_c_advises_only_flags_the_command_has(tmp_path, monkeypatch, capsys) -> None:
+    import huggingtweets.pipeline as pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pipeline, "prepare_data", interrupted)
+    monkeypatch.setattr(pipeline, "make_bot", interrupted)
+    code, stderr = call_main(["data", "sample"], capsys)
+    assert code == 130 and stderr.startswith("Error: interrupted.") and "--resume" not in stderr
+    code, stderr = call_main(["train", "sample"], capsys)
+    assert code == 130 and "--resume" in stderr
+
+
+@pytest.mark.parametrize("args", [["train", "sample", "--prompt", "\x1b[31mred\r\nsecond line"],
+                                  ["generate", "no/such/model", "--prompt", "two\nlines"]])
+def test_a_prompt_with_control_characters_is_refused_before_any_work(tmp_path, monkeypatch, capsys, args) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stderr = call_main(args, capsys)
+    assert code == 1 and stderr.startswith("Error: --prompt must be one line of text")
+    assert not (tmp_path / "bots").exists()
+
+
+def test_a_prompt_too_long_to_sample_from_fails_before_training(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stderr = call_main(["train", "sample", "--base-model", "scratch", "--out", "o", "--prompt", "Kevin " * 200],
+                             capsys)
+    assert code == 1 and "Error: the prompt is" in stderr and "Use a shorter prompt" in stderr
+    assert not (tmp_path / "o" / "checkpoints").exists() and not (tmp_path / "o" / "model").exists()
+
+
+def test_a_damaged_model_or_training_file_is_one_line(tmp_path, monkeypatch, capsys) -> None:
+    from helpers import TINY
+
+    from huggingtweets.models import load_base_model
+
+    monkeypatch.chdir(tmp_path)
+    texts = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(50)]
+    model, tokenizer = load_base_model("scratch", texts=texts, folder=tmp_path / "bot" / "model", shape=TINY)
+    (tmp_path / "bot" / "data").mkdir()
+    (tmp_path / "bot" / "data" / "train.jsonl").write_text('{"text": "fine"}\n{"text": "cut of')
+    code, stderr = call_main(["generate", "bot/model", "-n", "1"], capsys)
+    assert code == 1 and "train.jsonl is damaged" in stderr and len(stderr.strip().splitlines()) == 1
+
+    weights = tmp_path / "bot" / "model" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a download or a copy cut short
+    code, stderr = call_main(["generate", "bot/model", "-n", "1"], capsys)
+    assert code == 1 and stderr.startswith("Error: can't load the model in folder bot/model")
+    assert len(stderr.strip().splitlines()) == 1

@@ -125,7 +125,7 @@ def test_real_csv_gives_identical_files_for_the_same_seed(tmp_path) -> None:
 
     runs = []
     for name in ("a", "b"):
-        prepare_data(BotConfig(sources=(str(TRUMP_CSV),), out_dir=tmp_path / name, seed=11))
+        prepare_data(BotConfig.of(sources=(str(TRUMP_CSV),), out_dir=tmp_path / name, seed=11))
         runs.append({f: (tmp_path / name / "data" / f).read_bytes()
                      for f in ("stats.json", "train.jsonl", "validation.jsonl", "split.json")})
     assert runs[0] == runs[1]

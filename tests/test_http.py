@@ -51,3 +51,13 @@ def test_x_says_which_route_works(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "snscrape.modules.twitter", None)
     with pytest.raises(SourceError, match="X does not let tools read @jack's posts.*Download an archive"):
         fetch_posts("@jack")
+
+
+@pytest.mark.parametrize("reset", ["1e300", "nan", "-1e300", "2024-01-01T00:00:00", "9" * 400])
+def test_a_hostile_rate_limit_header_is_a_number_not_a_traceback(reset) -> None:
+    from datetime import datetime, timezone
+
+    from huggingtweets.sources.http import retry_wait
+
+    wait = retry_wait({"X-RateLimit-Reset": reset}, attempt=1, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert isinstance(wait, float) and wait >= 0

@@ -9,7 +9,7 @@ import pytest
 
 from huggingtweets.config import BotConfig
 from huggingtweets.events import StageFinished, StageStarted, TrainProgress
-from huggingtweets.pipeline import make_bot
+from huggingtweets.pipeline import make_bot, prepare_data
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def bot_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("bot")
     events = []
-    config = BotConfig(sources=("sample",), base_model="scratch", out_dir=out, epochs=3,
+    config = BotConfig.of(sources=("sample",), base_model="scratch", out_dir=out, epochs=3,
                        num_samples=4, scratch=TINY, batch_size=8, block_size=64)
     return make_bot(config, on_event=events.append), events
 
@@ -119,7 +119,7 @@ def test_checkpoints_and_scratch_base_are_removed_after_success(bot_run) -> None
 def _short_config(out, **kw) -> BotConfig:
     from helpers import TINY
 
-    return BotConfig(sources=("sample",), base_model="scratch", out_dir=out, epochs=4, num_samples=2,
+    return BotConfig.of(sources=("sample",), base_model="scratch", out_dir=out, epochs=4, num_samples=2,
                      scratch=TINY, batch_size=8, block_size=64, **kw)
 
 
@@ -134,6 +134,10 @@ def test_an_interrupted_run_resumes_to_the_same_step(tmp_path) -> None:
         make_bot(_short_config(tmp_path / "cut"), on_event=disconnect)
     assert not (tmp_path / "cut" / "model").exists()  # never a half-written model folder
     assert list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*"))
+    # and a second Ctrl-C (or kill -9) while the next checkpoint was being saved: it has no state yet
+    (tmp_path / "cut" / "checkpoints" / "checkpoint-9999").mkdir()
+    (tmp_path / "cut" / "checkpoints" / "checkpoint-9998").mkdir()
+    (tmp_path / "cut" / "checkpoints" / "checkpoint-9998" / "trainer_state.json").write_text('{"global_st')
 
     resumed = make_bot(_short_config(tmp_path / "cut", resume=True))
     assert resumed.metrics["resumed_from_step"] > 0
@@ -151,7 +155,7 @@ def test_lora_trains_adapters_and_exports_a_plain_folder(tmp_path) -> None:
 
     base = build_scratch_model([p.text for p in fetch_posts("sample").posts], tmp_path / "tiny-base",
                                shape=TINY, seed=0)
-    bot = make_bot(BotConfig(sources=("sample",), base_model=str(base), out_dir=tmp_path / "lora", epochs=1,
+    bot = make_bot(BotConfig.of(sources=("sample",), base_model=str(base), out_dir=tmp_path / "lora", epochs=1,
                              num_samples=2, lora=True, lora_rank=4, lora_alpha=8, batch_size=8, block_size=64))
     files = {p.name for p in bot.model_dir.iterdir()}
     assert "adapter_config.json" not in files and "model.safetensors" in files
@@ -165,13 +169,11 @@ def test_lora_trains_adapters_and_exports_a_plain_folder(tmp_path) -> None:
 
 
 def test_only_rank_zero_writes_under_a_multi_process_launch(tmp_path, monkeypatch) -> None:
-    from huggingtweets.pipeline import prepare_data
-
     monkeypatch.setenv("RANK", "1")  # what torchrun / accelerate launch set in a second process
-    data = prepare_data(BotConfig(sources=("sample",), out_dir=tmp_path / "bot"))
+    data = prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "bot"))
     assert data.splits.train and not (tmp_path / "bot").exists()
     monkeypatch.setenv("RANK", "0")
-    prepare_data(BotConfig(sources=("sample",), out_dir=tmp_path / "bot"))
+    prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "bot"))
     assert (tmp_path / "bot" / "data" / "stats.json").is_file()
 
 
@@ -198,7 +200,7 @@ def test_a_llama_family_base_trains_samples_and_exports(tmp_path, lora) -> None:
     LlamaForCausalLM(config).save_pretrained(tmp_path / "llama")
     tokenizer.save_pretrained(tmp_path / "llama")
 
-    bot = make_bot(BotConfig(sources=("sample",), base_model=str(tmp_path / "llama"), out_dir=tmp_path / "bot",
+    bot = make_bot(BotConfig.of(sources=("sample",), base_model=str(tmp_path / "llama"), out_dir=tmp_path / "bot",
                              epochs=1, num_samples=3, lora=lora, lora_rank=4, lora_alpha=8, block_size=64))
     m = bot.metrics
     assert m["perplexity_after"] < m["perplexity_before"]
@@ -206,3 +208,62 @@ def test_a_llama_family_base_trains_samples_and_exports(tmp_path, lora) -> None:
     assert m["sampling_precision"] == ("fp32" if lora else "int8")  # int8 on a CPU, LoRA layers aside
     out = pipeline("text-generation", model=str(bot.model_dir))("Kevin", max_new_tokens=5)
     assert out[0]["generated_text"].startswith("Kevin")
+
+
+@pytest.mark.parametrize("handle", ["x/../../../../ESC", "../../evil", "/etc/cron.d/x", "..", ".hidden",
+                                    "a\\..\\..\\b", "dot\x00null"])
+def test_no_name_from_input_places_a_file_outside_the_bot_folder(tmp_path, monkeypatch, handle) -> None:
+    """The author column of a file (an archive's username, a server's account name) names files:
+    whatever it says, every file lands inside the bot's folder, and the default folder inside bots/."""
+    import csv
+
+    from huggingtweets._io import safe_name
+
+    work = tmp_path / "a" / "b" / "c" / "d"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    with open(work / "posts.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["username", "text"])
+        writer.writerows([handle, f"Post {i}: the ferry is late again and Kevin is on the roof. " + "x" * 90]
+                         for i in range(80))
+    before = {p for p in tmp_path.rglob("*")}
+    for out in (work / "o", None):  # --out given, and the default bots/<name>
+        data = prepare_data(BotConfig.of(sources=("posts.csv",), out_dir=out))
+        folder = (work / "o") if out else (work / "bots")
+        assert data.out_dir.resolve().is_relative_to(folder.resolve())
+    made = {p for p in tmp_path.rglob("*")} - before
+    assert made and all(p.resolve().is_relative_to((work / "o").resolve()) or
+                        p.resolve().is_relative_to((work / "bots").resolve()) for p in made), sorted(made)
+    name = safe_name(handle)
+    assert "/" not in name and "\\" not in name and not name.startswith(".") and "\x00" not in name
+
+
+def test_a_folder_holding_someone_elses_files_is_refused_and_kept(tmp_path) -> None:
+    from huggingtweets.errors import ConfigError
+
+    theirs = tmp_path / "work"
+    (theirs / "model").mkdir(parents=True)
+    (theirs / "model" / "thesis.tex").write_text("four years of it")
+    (theirs / "checkpoints").mkdir()
+    with pytest.raises(ConfigError, match="already holds files that huggingtweets did not write"):
+        prepare_data(BotConfig.of(sources=("sample",), out_dir=theirs))
+    assert (theirs / "model" / "thesis.tex").read_text() == "four years of it"
+    assert sorted(p.name for p in theirs.iterdir()) == ["checkpoints", "model"]
+
+    ours = tmp_path / "bot"
+    prepare_data(BotConfig.of(sources=("sample",), out_dir=ours))
+    prepare_data(BotConfig.of(sources=("sample",), out_dir=ours))  # a bot folder is made again freely
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "a_file"))
+    with pytest.raises(ConfigError, match="can't write to"):
+        prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "a_file" / "under"))
+
+
+def test_one_long_post_is_one_line_not_a_trainer_traceback(tmp_path) -> None:
+    from huggingtweets.errors import DataError
+
+    (tmp_path / "one.txt").write_text("Kevin " + "and the gulls on the harbour wall " * 240 + "\n")
+    with pytest.raises(DataError, match="at least 2 are needed"):
+        prepare_data(BotConfig.of(sources=(str(tmp_path / "one.txt"),), out_dir=tmp_path / "bot"))

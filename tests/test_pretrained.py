@@ -51,7 +51,7 @@ def _llama_base(folder, dtype: str = "float32"):
 
 
 def _config(base, out, **kw) -> BotConfig:
-    return BotConfig(sources=("sample",), base_model=str(base), out_dir=out, epochs=1, num_samples=3,
+    return BotConfig.of(sources=("sample",), base_model=str(base), out_dir=out, epochs=1, num_samples=3,
                      batch_size=8, block_size=64, lora_rank=4, lora_alpha=8, **kw)
 
 

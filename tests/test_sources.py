@@ -78,3 +78,21 @@ def test_real_scraped_csv_with_a_truncated_last_row() -> None:
     fetched = fetch_posts(str(TRUMP_CSV))
     assert len(fetched.posts) == 13_091
     assert all(p.created_at is not None for p in fetched.posts)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e300, -1e300, 10**30, True,
+                                   "Thu Feb 31 08:50:26 +0000 2022", "Thu Nov 03 08:50:26 +9999 2022",
+                                   "2024-02-31T10:00:00Z", "2024-01-01T10:00:00+99:00", "yesterday", "9" * 5000])
+def test_a_date_that_cannot_be_is_no_date(value) -> None:
+    from huggingtweets.sources.files import parse_time
+
+    assert parse_time(value) is None
+
+
+def test_a_file_with_impossible_dates_still_reads(tmp_path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text("text,created_at\n" + "".join(
+        f"post number {i} about the ferry and the gulls,{d}\n"
+        for i, d in enumerate(["nan", "Thu Feb 31 08:50:26 +0000 2022", "2024-01-01T10:00:00+99:00", "1e300"])))
+    fetched = fetch_posts(str(path))
+    assert len(fetched.posts) == 4 and all(p.created_at is None for p in fetched.posts)

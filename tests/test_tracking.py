@@ -74,7 +74,7 @@ def tracked(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("tracked")
     events = []
-    config = BotConfig(sources=("sample",), base_model="scratch", out_dir=out, epochs=2, num_samples=3,
+    config = BotConfig.of(sources=("sample",), base_model="scratch", out_dir=out, epochs=2, num_samples=3,
                        scratch=TINY, batch_size=8, block_size=64, wandb="offline", prompt="Kevin")
     bot = make_bot(config, on_event=events.append)
     return bot, offline_runs(out), events
@@ -104,7 +104,7 @@ def test_the_train_run_records_every_config_and_both_models(tracked) -> None:
     _, runs, _ = tracked
     train = runs["train"]
     config = train["config"]
-    assert config["bot"]["base_model"] == "scratch" and config["bot"]["epochs"] == 2
+    assert config["bot"]["train"]["base_model"] == "scratch" and config["bot"]["train"]["epochs"] == 2
     assert config["model"]["n_layer"] == 2 and config["model"]["n_embd"] == 32
     assert config["training_args"]["lr_scheduler_type"] == "cosine"
     assert config["training_args"]["per_device_train_batch_size"] == 8
@@ -146,7 +146,7 @@ def test_offline_runs_say_how_to_upload_them_and_leave_no_card_links(tracked) ->
 def test_disabled_tracking_writes_no_wandb_folder(tmp_path) -> None:
     from helpers import TINY
 
-    config = BotConfig(sources=("sample",), base_model="scratch", out_dir=tmp_path, epochs=1, num_samples=1,
+    config = BotConfig.of(sources=("sample",), base_model="scratch", out_dir=tmp_path, epochs=1, num_samples=1,
                        scratch=TINY, batch_size=8, block_size=64, wandb="disabled")
     make_bot(config)
     assert not (tmp_path / "wandb").exists()
@@ -160,7 +160,7 @@ def test_a_wandb_failure_costs_the_tracking_not_the_bot(tmp_path, monkeypatch) -
 
     monkeypatch.setattr(wandb, "init", refuse)
     events = []
-    config = BotConfig(sources=("sample",), base_model="scratch", out_dir=tmp_path, epochs=1, num_samples=1,
+    config = BotConfig.of(sources=("sample",), base_model="scratch", out_dir=tmp_path, epochs=1, num_samples=1,
                        scratch=TINY, batch_size=8, block_size=64, wandb="online")
     bot = make_bot(config, on_event=events.append)
     assert bot.zip_path.is_file()
@@ -186,4 +186,4 @@ def test_a_bad_mode_names_the_flag() -> None:
     from huggingtweets.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--wandb must be online, offline or disabled"):
-        BotConfig(sources=("sample",), wandb="sometimes")
+        BotConfig.of(sources=("sample",), wandb="sometimes")

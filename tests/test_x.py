@@ -1,7 +1,8 @@
 """X live: the one-line refusals, and the twscrape route with cookies kept in memory.
 
 No test traffic goes to X: twscrape's two calls are replaced by ones returning recorded-shape
-tweets, so what is tested is ours: the cookie handling, the in-memory account, the mapping."""
+tweets, so what is tested is ours: the cookie handling, the in-memory account, the mapping; the
+one request made before twscrape starts goes to a server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ from huggingtweets.sources import fetch_posts
 from huggingtweets.sources.x import COOKIES_ENV, _memory_pool
 
 COOKIES = "auth_token=fake0123456789abcdef; ct0=fakecsrf9876543210"
+
+
+@pytest.fixture(autouse=True)
+def x_home(httpserver, monkeypatch):
+    """x.com, as the reachability check sees it: a server on 127.0.0.1."""
+    import huggingtweets.sources.x as x_module
+
+    httpserver.expect_request("/").respond_with_data("")
+    monkeypatch.setattr(x_module, "X_HOME", httpserver.url_for("/"))
 
 
 def test_without_cookies_the_refusal_names_both_routes(monkeypatch) -> None:
@@ -107,3 +117,50 @@ def test_the_memory_pool_waits_out_a_rate_limit_and_stops_when_x_refuses() -> No
     assert first is pool.account and again is pool.account
     assert too_long is None and refused is None
     assert pool.refused == "(401) Could not authenticate you"
+
+
+def _hanging_x(monkeypatch) -> None:
+    """X that never answers: what twscrape does with no network is retry for ever."""
+    twscrape = pytest.importorskip("twscrape")
+    monkeypatch.setenv(COOKIES_ENV, COOKIES)
+
+    async def user_by_login(self, login, kv=None):
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(twscrape.API, "user_by_login", user_by_login)
+
+
+def test_no_network_is_one_line_at_once(monkeypatch) -> None:
+    import socket
+
+    import huggingtweets.sources.x as x_module
+
+    _hanging_x(monkeypatch)
+    with socket.socket() as s:  # a port on 127.0.0.1 that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(x_module, "X_HOME", f"http://127.0.0.1:{port}/")
+    with pytest.raises(SourceError, match="x.com can't be reached"):
+        fetch_posts("@dot")
+
+
+def test_a_fetch_that_never_ends_is_bounded(monkeypatch) -> None:
+    import huggingtweets.sources.x as x_module
+
+    _hanging_x(monkeypatch)
+    monkeypatch.setattr(x_module, "FETCH_TIMEOUT", 0.5)
+    with pytest.raises(SourceError, match="X did not give @dot's posts within"):
+        fetch_posts("@dot")
+
+
+def test_the_first_ctrl_c_stops_a_fetch(monkeypatch) -> None:
+    import _thread
+    import threading
+    import time
+
+    _hanging_x(monkeypatch)
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        fetch_posts("@dot")
+    assert time.monotonic() - started < 10

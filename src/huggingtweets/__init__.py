@@ -2,7 +2,7 @@
 """huggingtweets: make a bot that writes like a person.
 
     from huggingtweets import BotConfig, make_bot
-    bot = make_bot(BotConfig(sources=("sample",), base_model="scratch"))
+    bot = make_bot(BotConfig.of(("sample",), base_model="scratch"))
     print(bot.samples)
 
 Each stage is importable on its own (`fetch_posts`, `clean_posts`, `split_and_mix`,
@@ -21,7 +21,8 @@ __version__ = "0.1.0"
 # name → module that defines it; resolved on first use so `import huggingtweets` stays fast
 _EXPORTS = {
     "Post": "post", "Profile": "post",
-    "BotConfig": "config", "ScratchShape": "config",
+    "BotConfig": "config", "ScratchShape": "config", "DataOptions": "config", "TrainOptions": "config",
+    "SampleOptions": "config", "TrackOptions": "config",
     "HuggingTweetsError": "errors", "ConfigError": "errors", "SourceError": "errors",
     "DataError": "errors", "ModelError": "errors",
     "fetch_posts": "sources", "Fetched": "sources",
@@ -40,7 +41,7 @@ _EXPORTS = {
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time __getattr__ imports on first use
     from .card import CardFacts, render_card
     from .clean import CleanStats, clean_posts, normalise_text, stats_table
-    from .config import BotConfig, ScratchShape
+    from .config import BotConfig, DataOptions, SampleOptions, ScratchShape, TrackOptions, TrainOptions
     from .dataset import Splits, pack_blocks, split_and_mix
     from .errors import ConfigError, DataError, HuggingTweetsError, ModelError, SourceError
     from .events import (

@@ -10,6 +10,7 @@ rerun can trust whatever it finds on disk:
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -20,15 +21,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_NAME = 100  # characters: file systems allow 255 bytes a name, and a name gets prefixes and suffixes
 
 
 def safe_name(text: str, fallback: str = "_") -> str:
     """``text`` (a handle, a base model's name) as one file, folder or W&B artifact name: runs of
     anything but letters, digits, "_", "." and "-" become "_", and leading or trailing dots,
-    dashes and underscores go, so it is never "..", hidden, or a path; ``fallback`` when nothing
-    is left."""
-    return _UNSAFE.sub("_", text.lstrip("@")).strip("._-") or fallback
+    dashes and underscores go, so it is never "..", hidden, or a path; at most MAX_NAME long;
+    ``fallback`` when nothing is left."""
+    return _UNSAFE.sub("_", text.lstrip("@"))[:MAX_NAME].strip("._-") or fallback
 
 
 @contextmanager
@@ -36,11 +40,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; rename it onto ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        tmp_path.chmod(0o666 & ~_umask())  # mkstemp's 0600 would outlive the rename
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -51,9 +57,11 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield an empty temp folder; swap it in for ``target`` only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would outlive the rename
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -64,6 +72,46 @@ def atomic_dir(target: Path) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
+
+
+def claim_folder(folder: Path) -> None:
+    """Make ``folder`` a bot's folder (created, and marked), or refuse it with one line when it
+    already holds files this program did not write there: making a bot replaces its base/,
+    checkpoints/, model/ and data/, and a user's own files must never go that way."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--out {folder} is a file, not a folder. Pass a new or empty folder")
+    try:
+        if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
+            raise ConfigError(f"{folder} already holds files that huggingtweets did not write, and making a bot "
+                              "there would replace some of them. Pass --out with a new or empty folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / MARKER).is_file():
+            write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
+                                        "bot is made again.\n")
+    except OSError as error:  # under a file, read-only, no room
+        raise ConfigError(f"can't write to {folder} ({error.strerror or error}). "
+                          "Pass --out with a folder you can write to") from error
+
+
+def _umask() -> int:
+    """The process's umask (only readable by setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale(target: Path) -> None:
+    """The temp files and folders an earlier write of ``target`` left when it was killed (kill -9,
+    a full disk): only this process writes a bot's folder, so any that are there are leftovers."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> None:

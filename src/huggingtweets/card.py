@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from string import Template
@@ -18,6 +18,9 @@ from .clean import CleanStats, stats_table
 from .post import Profile
 
 WIDGET_PROMPT = "My dream is"  # the original's widget prompt on every bot's hub page
+_WEB_URL = re.compile(r"https?://[^\s\"'<>\\`]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MARKDOWN_ESCAPES = str.maketrans({"|": "\\|", "`": "\\`", "[": "\\[", "]": "\\]", "*": "\\*"})
 
 
 @dataclass(frozen=True)
@@ -38,24 +41,24 @@ class CardFacts:
 def render_card(facts: CardFacts) -> str:
     template = Template(resources.files("huggingtweets").joinpath("templates/model_card.md").read_text("utf-8"))
     several = len(facts.profiles) > 1
-    handles = [p.handle for p in facts.profiles]
+    handles = [_inline(p.handle) for p in facts.profiles]  # from input, as every name here: made inert
     who_short = _join([f"@{h}" for h in handles])
-    who_long = _join([f"{p.display_name} (@{p.handle})" for p in facts.profiles])
+    who_long = _join([f"{_inline(p.display_name)} (@{_inline(p.handle)})" for p in facts.profiles])
     m = facts.metrics
     values = {
         "front_matter": _front_matter(facts.profiles, facts.base_model if facts.base_on_hub else None),
         "avatars": _avatars(facts.profiles),
         "bot_kind": "AI CYBORG" if several else "AI BOT",
-        "display_names": html.escape(" & ".join(p.display_name for p in facts.profiles)),
-        "handle_names": html.escape(" ".join(f"@{h} bot" if not several else f"@{h}" for h in handles)),
+        "display_names": _inline(" & ".join(p.display_name for p in facts.profiles)),
+        "handle_names": " ".join(f"@{h} bot" if not several else f"@{h}" for h in handles),
         "who_short": who_short,
         "who_long": who_long,
         "sources": ", ".join(sorted({_source_name(p.source) for p in facts.profiles})),
-        "base_name": _base_name(facts.base_model),
+        "base_name": _inline(_base_name(facts.base_model)),
         "base_desc": _base_desc(facts.base_model, facts.base_on_hub),
         "post_count": f"{sum(s.kept for s in facts.stats):,}",
         "date_range": _date_range(facts.first_post, facts.last_post),
-        "table": stats_table(facts.stats, markdown=True),
+        "table": stats_table([replace(st, handle=_inline(st.handle)) for st in facts.stats], markdown=True),
         "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
         "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",
         "epochs_text": _epochs_text(m),
@@ -110,22 +113,37 @@ def _saved_text(m: dict[str, Any], base: str) -> str:
 
 
 def _front_matter(profiles: list[Profile], base_model: str | None) -> str:
-    lines = ["language: en", "library_name: transformers", "pipeline_tag: text-generation"]
+    """The card's YAML metadata, written by a YAML serialiser: no value from input can add a key."""
+    import yaml
+
+    data: dict[str, Any] = {"language": "en", "library_name": "transformers", "pipeline_tag": "text-generation"}
     if base_model:
-        lines.append(f"base_model: {base_model}")  # the hub links the model to its base
-    avatar = next((p.avatar_url for p in profiles if p.avatar_url and p.avatar_url.startswith("http")), None)
+        data["base_model"] = base_model  # the hub links the model to its base
+    avatar = next((url for url in (_web_url(p.avatar_url) for p in profiles) if url), None)
     if avatar:
-        lines.append(f"thumbnail: {avatar}")
-    lines += ["tags:", "- huggingtweets", "widget:", f'- text: "{WIDGET_PROMPT}"']
-    return "\n".join(lines)
+        data["thumbnail"] = avatar
+    data.update(tags=["huggingtweets"], widget=[{"text": WIDGET_PROMPT}])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000).strip()
+
+
+def _web_url(url: str | None) -> str | None:
+    """``url`` if it is a plain http(s) address (no spaces, quotes, brackets or control characters)."""
+    return url if url and _WEB_URL.fullmatch(url) else None
+
+
+def _inline(text: str) -> str:
+    """A name from input as inert text in Markdown and HTML: markup escaped, line breaks and
+    control characters made spaces, table pipes, code ticks and link brackets escaped."""
+    text = _CONTROL.sub(" ", text)
+    return html.escape(text, quote=False).translate(_MARKDOWN_ESCAPES)
 
 
 def _avatars(profiles: list[Profile]) -> str:
     cells = [
-        f'    <img src="{html.escape(p.avatar_url)}" alt="{html.escape(p.display_name)}" '
+        f'    <img src="{html.escape(_web_url(p.avatar_url) or "")}" alt="{html.escape(_CONTROL.sub(" ", p.display_name))}" '
         'style="width: 92px; height: 92px; border-radius: 50%; margin: 0 4px;">'
         for p in profiles
-        if p.avatar_url and p.avatar_url.startswith("http")
+        if _web_url(p.avatar_url)
     ]
     return "\n".join(cells) if cells else "    <div style=\"font-size: 48px;\">🤖</div>"
 

@@ -48,8 +48,16 @@ class CleanStats:
         return asdict(self)
 
 
+# Control characters other than tab and line breaks: a NUL or an escape sequence in a post is
+# never part of how a person writes (and a terminal would act on it when the bot prints it).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def normalise_text(text: str, *, keep_newlines: bool = False, keep_mentions: bool = True) -> str:
-    """Entities decoded, NFC, links gone, whitespace collapsed."""
+    """Entities decoded, NFC, links gone, control characters (NUL, escape sequences) gone,
+    whitespace collapsed."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
     for _ in range(2):  # scraped text is sometimes escaped twice ("&amp;amp;")
         if "&" not in text:
             break

@@ -29,11 +29,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"Error: {message}. Run `{self.prog} --help` to see the options.\n")
 
 
-def _default(field: str) -> Any:
-    """`BotConfig`'s default for a field: the one place defaults are set."""
-    from .config import BotConfig
+def _default(name: str) -> Any:
+    """The default of a `BotConfig` option (a flag's name): the one place defaults are set."""
+    from .config import GROUPS, BotConfig
 
-    return BotConfig.__dataclass_fields__[field].default
+    for options in (BotConfig, *GROUPS.values()):
+        if name in options.__dataclass_fields__:
+            return options.__dataclass_fields__[name].default
+    raise KeyError(name)
 
 
 def _recipe(field: str) -> str:
@@ -129,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not args.debug:
-        _quiet_libraries()
     try:
+        if not args.debug:
+            _quiet_libraries()  # imports transformers: a Ctrl-C here is caught below too
         if args.command == "generate":
             return _generate(args)
         if args.command == "push":
@@ -147,8 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error_line(e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Error: interrupted. Run the same command with --resume to continue from the last checkpoint.",
-              file=sys.stderr)
+        advice = (" Run the same command with --resume to continue from the last checkpoint."
+                  if args.command in ("train", "demo") else " Run the same command again.")
+        print(f"Error: interrupted.{advice}", file=sys.stderr)
         return 130
 
 
@@ -183,11 +187,16 @@ def _data(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> Any:
     """The `BotConfig` for demo, train and data, from whichever of its flags the command has."""
-    from .config import BotConfig
+    from dataclasses import fields as config_fields
 
-    # a flag left out (None, or False for a switch) leaves BotConfig's default in place
-    given = {name: getattr(args, name, None) for name in _CONFIG_FLAGS}
+    from .config import GROUPS, BotConfig
+
+    # a flag named as a BotConfig option sets it; left out (None, or False for a switch), the
+    # option keeps its default. Flags that need turning into the option's type are read below.
+    names = {f.name for options in (BotConfig, *GROUPS.values()) for f in config_fields(options)} - set(GROUPS)
+    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     fields = {name: value for name, value in given.items() if value is not None and value is not False}
+    fields.pop("lora_targets", None)
     if hasattr(args, "mentions"):
         fields["keep_mentions"] = args.mentions == "keep"
     if getattr(args, "lora_targets", None):
@@ -196,28 +205,29 @@ def _config(args: argparse.Namespace) -> Any:
         fields.update(sources=(DEMO_SOURCE,), base_model="scratch")
     else:
         fields["sources"] = tuple(args.sources)
-    return BotConfig(out_dir=args.out, **fields)
-
-
-# flags whose names are the names of `BotConfig` fields
-_CONFIG_FLAGS = ("source", "max_posts", "refresh", "seed", "base_model", "epochs", "learning_rate", "batch_size", "block_size", "num_samples",
-                 "prompt", "text_column", "drop_replies", "keep_newlines", "resume", "keep_copies",
-                 "lora", "lora_rank", "lora_alpha", "fp16_zip", "wandb", "wandb_project", "wandb_entity")
+    return BotConfig.of(out_dir=args.out, **fields)
 
 
 def _generate(args: argparse.Namespace) -> int:
     from ._io import read_jsonl
-    from .config import BotConfig
+    from .config import SampleOptions, check_seed
+    from .errors import ConfigError, cause
     from .generate import CopyDetector, sample_posts
     from .models import load_model
 
-    BotConfig(sources=(args.model,), num_samples=args.num_samples)  # validates -n the same way
+    SampleOptions(num_samples=args.num_samples, prompt=args.prompt)  # validates -n and --prompt the same way
+    check_seed(args.seed)
     model, tokenizer = load_model(args.model)
     # A bot folder made by `train` keeps its training posts beside the model: check against them.
     train_file = Path(args.model) / ".." / "data" / "train.jsonl"
     copies = None
     if train_file.is_file():
-        copies = CopyDetector([row["text"] for row in read_jsonl(train_file)], tokenizer)
+        try:
+            texts = [str(row["text"]) for row in read_jsonl(train_file)]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(f"{train_file} is damaged ({cause(error)}), so samples can't be checked against the "
+                              "training posts. Move it away to sample without the check, or make the bot again") from error
+        copies = CopyDetector(texts, tokenizer)
     # status on stderr: stdout holds only the posts, for pipes
     print(f"• Writing {args.num_samples} posts with {args.model}", file=sys.stderr, flush=True)
     run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies,

@@ -1,11 +1,16 @@
-"""`BotConfig`: every choice of one run, frozen, validated where it is made.
+"""`BotConfig`: every choice of one run, frozen, validated where it is made, in groups: the
+data (`DataOptions`), training (`TrainOptions`), samples (`SampleOptions`) and tracking
+(`TrackOptions`). The CLI's flags are these fields' names:
 
-    config = BotConfig(sources=("sample",), base_model="scratch", out_dir=Path("bots/demo"))
+    config = BotConfig(sources=("sample",), out_dir=Path("bots/demo"), train=TrainOptions(base_model="scratch"))
+    config = BotConfig.of(("sample",), base_model="scratch", epochs=1)   # the same, from flat names
+    config.train.base_model, config.updated(epochs=2).train.epochs
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +39,9 @@ class ScratchShape:
 
 
 @dataclass(frozen=True)
-class BotConfig:
-    sources: tuple[str, ...]  # handles, files or "sample"; up to 3 people
-    out_dir: Path | None = None  # None: bots/<handle-handle>
-    base_model: str = "gpt2"  # hub id, local folder, or "scratch"; the original fine-tuned gpt2
-    # None: chosen by recipe.choose_recipe for the base (pre-trained or scratch, and its width)
-    epochs: float | None = None
-    learning_rate: float | None = None
-    seed: int = 42  # recorded, so the same inputs give the same bot
-    block_size: int | None = None  # tokens per packed block
-    batch_size: int | None = None  # blocks per optimizer step
-    validation_fraction: float = 0.1  # of each person's posts, at least one each
+class DataOptions:
+    """Where the posts come from and how they are cleaned and split."""
+
     source: str | None = None  # force one kind for every source; None: told by each one's shape
     max_posts: int = 3200  # per live account: the original's limit (X's API served at most 3,200)
     refresh: bool = False  # download live accounts again instead of reusing raw/
@@ -52,54 +49,131 @@ class BotConfig:
     keep_newlines: bool = False  # the original found samples better without
     drop_replies: bool = False  # the original kept them: replies are most of many people's voice
     keep_mentions: bool = True  # "@user" stays in the text by default, as the original
-    num_samples: int = 10  # posts generated for the card and the terminal
-    fp16_zip: bool = False  # half-precision weights in the zip: half the download, same samples
-    keep_copies: bool = False  # False: a near-copy of a training post is replaced by a fresh sample
-    prompt: str = ""  # samples start with this text; "" lets the model pick the opening
+    validation_fraction: float = 0.1  # of each person's posts, at least one each
+
+    def __post_init__(self) -> None:
+        if self.max_posts < 1:
+            raise ConfigError(f"--max-posts must be at least 1, got {self.max_posts}")
+        if not 0 < self.validation_fraction < 0.5:
+            raise ConfigError(
+                f"--validation-fraction must be between 0 and 0.5, got {self.validation_fraction}"
+            )
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """The base model and how it is trained; None: chosen by recipe.choose_recipe for the base."""
+
+    base_model: str = "gpt2"  # hub id, local folder, or "scratch"; the original fine-tuned gpt2
+    epochs: float | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None  # blocks per optimizer step
+    block_size: int | None = None  # tokens per packed block
     resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)
     lora: bool = False  # train low-rank adapters instead of every weight: for bases too big to fine-tune whole
     lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights
     lora_alpha: int = 32  # scale alpha/r = 2, peft's usual choice
     lora_targets: tuple[str, ...] | None = None  # module names; None: peft's default for the architecture
+    scratch: ScratchShape = field(default_factory=ScratchShape)  # the model `base_model="scratch"` builds
+
+    def __post_init__(self) -> None:
+        if self.epochs is not None and not 0 < self.epochs < 10_000:
+            raise ConfigError(f"--epochs must be more than 0 and finite, got {self.epochs}. Try --epochs 4")
+        if self.learning_rate is not None and not 0 < self.learning_rate < math.inf:
+            raise ConfigError(f"--learning-rate must be more than 0 and finite, got {self.learning_rate}")
+        if self.block_size is not None and self.block_size < 16:
+            raise ConfigError(f"--block-size must be at least 16 tokens, got {self.block_size}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.lora and self.from_scratch:
+            raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
+        if self.lora_rank < 1 or self.lora_alpha < 1:
+            raise ConfigError(f"--lora-rank and --lora-alpha must be at least 1, got {self.lora_rank}, {self.lora_alpha}")
+
+    @property
+    def from_scratch(self) -> bool:
+        return self.base_model == "scratch"
+
+
+@dataclass(frozen=True)
+class SampleOptions:
+    """The posts written at the end, for the card and the terminal."""
+
+    num_samples: int = 10
+    prompt: str = ""  # samples start with this text; "" lets the model pick the opening
+    keep_copies: bool = False  # False: a near-copy of a training post is replaced by a fresh sample
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.num_samples <= 100:
+            raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
+        if any(not c.isprintable() for c in self.prompt):
+            raise ConfigError(f"--prompt must be one line of text, without line breaks or control characters, "
+                              f"got {self.prompt!r}. Posts are one line: give the words they start with")
+
+
+@dataclass(frozen=True)
+class TrackOptions:
+    """W&B tracking."""
+
     wandb: str | None = None  # "online", "offline", "disabled"; None: WANDB_MODE, else online if logged in
     wandb_project: str = "huggingtweets"  # the original's project: every bot's runs side by side
     wandb_entity: str | None = None  # W&B user or team; None: the logged-in user's default
-    scratch: ScratchShape = field(default_factory=ScratchShape)
+
+    def __post_init__(self) -> None:
+        if self.wandb is not None and self.wandb not in WANDB_MODES:
+            raise ConfigError(f"--wandb must be {', '.join(WANDB_MODES[:-1])} or {WANDB_MODES[-1]}, got {self.wandb!r}")
+
+
+def check_seed(seed: int | None) -> None:
+    """A seed every library takes (NumPy's are 32-bit), or None."""
+    if seed is not None and not 0 <= seed < 2**32:
+        raise ConfigError(f"--seed must be between 0 and {2**32 - 1}, got {seed}")
+
+
+GROUPS = {"data": DataOptions, "train": TrainOptions, "sample": SampleOptions, "track": TrackOptions}
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """One run: whose posts, where the bot goes, the seed, and the options of each step."""
+
+    sources: tuple[str, ...]  # handles, files or "sample"; up to 3 people
+    out_dir: Path | None = None  # None: bots/<handle-handle>
+    seed: int = 42  # recorded, so the same inputs give the same bot
+    fp16_zip: bool = False  # half-precision weights in the zip: half the download, same samples
+    data: DataOptions = field(default_factory=DataOptions)
+    train: TrainOptions = field(default_factory=TrainOptions)
+    sample: SampleOptions = field(default_factory=SampleOptions)
+    track: TrackOptions = field(default_factory=TrackOptions)
 
     def __post_init__(self) -> None:
         if not self.sources:
             raise ConfigError("no source given. Pass a file, a handle or `sample`")
+        check_seed(self.seed)
         if len(self.sources) > MAX_PEOPLE:
             raise ConfigError(
                 f"{len(self.sources)} sources given, at most {MAX_PEOPLE} people can be mixed. "
                 "Drop some sources"
             )
-        if self.max_posts < 1:
-            raise ConfigError(f"--max-posts must be at least 1, got {self.max_posts}")
-        if self.epochs is not None and not self.epochs > 0:
-            raise ConfigError(f"--epochs must be more than 0, got {self.epochs}. Try --epochs 4")
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ConfigError(f"--learning-rate must be more than 0, got {self.learning_rate}")
-        if self.block_size is not None and self.block_size < 16:
-            raise ConfigError(f"--block-size must be at least 16 tokens, got {self.block_size}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if not 0 < self.validation_fraction < 0.5:
-            raise ConfigError(
-                f"--validation-fraction must be between 0 and 0.5, got {self.validation_fraction}"
-            )
-        if self.lora and self.from_scratch:
-            raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
-        if self.lora_rank < 1 or self.lora_alpha < 1:
-            raise ConfigError(f"--lora-rank and --lora-alpha must be at least 1, got {self.lora_rank}, {self.lora_alpha}")
-        if self.wandb is not None and self.wandb not in WANDB_MODES:
-            raise ConfigError(f"--wandb must be {', '.join(WANDB_MODES[:-1])} or {WANDB_MODES[-1]}, got {self.wandb!r}")
-        if not 1 <= self.num_samples <= 100:
-            raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
 
-    @property
-    def from_scratch(self) -> bool:
-        return self.base_model == "scratch"
+    @classmethod
+    def of(cls, sources: tuple[str, ...], **options: Any) -> BotConfig:
+        """A config from flat option names, each sent to the group that has it (as the CLI's flags
+        are): ``BotConfig.of(("sample",), base_model="scratch", epochs=1, num_samples=3)``."""
+        top = {f.name for f in fields(cls)} - set(GROUPS)
+        unknown = set(options) - top - {f.name for group in GROUPS.values() for f in fields(group)}
+        if unknown:
+            raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
+        groups = {name: group(**{f.name: options[f.name] for f in fields(group) if f.name in options})
+                  for name, group in GROUPS.items()}
+        return cls(sources=tuple(sources), **{k: v for k, v in options.items() if k in top}, **groups)
+
+    def updated(self, **options: Any) -> BotConfig:
+        """A copy with some flat options changed, each in its group: ``config.updated(epochs=2)``."""
+        changed = {name: replace(getattr(self, name), **{f.name: options.pop(f.name) for f in fields(group)
+                                                          if f.name in options})
+                   for name, group in GROUPS.items()}
+        return replace(self, **options, **changed)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: paths become strings, tuples lists. Holds no secret, as the config has none."""

@@ -117,11 +117,7 @@ def sample_posts(
     if unknown:
         raise TypeError(f"unknown generation settings: {', '.join(sorted(unknown))}")
     settings = {**GENERATION_DEFAULTS, **overrides}
-    # every training post starts with the separator, so every sample does too
-    prompt_ids = tokenizer(post_separator(tokenizer) + prompt, add_special_tokens=False)["input_ids"]
-    if len(prompt_ids) >= settings["max_length"]:
-        raise ConfigError(f"the prompt is {len(prompt_ids)} tokens long and posts end at {settings['max_length']} "
-                          "tokens. Use a shorter prompt")
+    prompt_ids = prompt_tokens(tokenizer, prompt, settings["max_length"])
     generator = None if seed is None else torch.Generator(model.device).manual_seed(seed)
     end = separator_id(tokenizer)  # where a training post ended
     ends = _line_ends(tokenizer) | {end}
@@ -152,6 +148,18 @@ def sample_posts(
 
 
 _PRECISION = {"torch.float32": "fp32", "torch.bfloat16": "bf16", "torch.float16": "fp16"}
+
+
+def prompt_tokens(tokenizer: PreTrainedTokenizerBase, prompt: str,
+                  max_length: int = GENERATION_DEFAULTS["max_length"]) -> list[int]:
+    """The separator and ``prompt`` as token ids: every training post starts with the separator, so
+    every sample does too. A prompt that leaves no room for a post is a `ConfigError`; the pipeline
+    asks before training, so a long prompt never costs a training run."""
+    ids = tokenizer(post_separator(tokenizer) + prompt, add_special_tokens=False)["input_ids"]
+    if len(ids) >= max_length:
+        raise ConfigError(f"the prompt is {len(ids)} tokens long and posts end at {max_length} tokens. "
+                          "Use a shorter prompt")
+    return ids
 
 
 def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: dict[str, Any], eos: int, ends: set[int],

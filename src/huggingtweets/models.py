@@ -80,7 +80,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
                                                              attn_implementation="sdpa")
             except ValueError:  # an architecture without SDPA support
                 model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights)
-    except (OSError, ValueError, KeyError) as e:
+    except Exception as e:  # missing files, a truncated safetensors, an unknown architecture: all one line
         if is_folder:
             raise ModelError(
                 f"can't load the {what} in folder {name} ({cause(e)}). "

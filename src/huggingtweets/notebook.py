@@ -154,7 +154,7 @@ class App:
         if self.wandb_key.value.strip():  # this process only: never written to a file
             os.environ["WANDB_API_KEY"] = self.wandb_key.value.strip()
         kind = None if self.source.value == "auto" else self.source.value
-        config = BotConfig(sources=tuple(sources), source=kind, base_model=self.base_model.value)
+        config = BotConfig.of(tuple(sources), source=kind, base_model=self.base_model.value)
         self.state.data = self.state.bot = None
         self.state.samples, self.state.loaded = [], None
         with tracking(config, _View(self, log)) as tracked:
@@ -168,7 +168,7 @@ class App:
         state = self.state
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
-        config = replace(state.config, base_model=self.base_model.value, epochs=self.epochs.value,
+        config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value,
                          out_dir=state.data.out_dir, **({"scratch": state.scratch} if state.scratch else {}))
         self.progress.value, self.progress.bar_style = 0, "info"
         with tracking(config, _View(self, log)) as tracked:

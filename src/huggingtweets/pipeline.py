@@ -3,7 +3,7 @@
 Each stage is its own module; this one only strings them together, writes what each
 produces to the bot's folder, and reports progress as events:
 
-    bot = make_bot(BotConfig(sources=("sample",), base_model="scratch"), on_event=print)
+    bot = make_bot(BotConfig.of(("sample",), base_model="scratch"), on_event=print)
     bot.zip_path   # bots/gullhaven_dot/gullhaven_dot.zip
 """
 
@@ -13,12 +13,12 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import hub
-from ._io import write_json, write_jsonl
+from ._io import claim_folder, write_json, write_jsonl
 from .card import CardFacts, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
@@ -38,11 +38,11 @@ from .events import (
     ignore,
 )
 from .export import export_model
-from .generate import CopyDetector, Sample, sample_posts
+from .generate import CopyDetector, Sample, prompt_tokens, sample_posts
 from .models import add_lora, load_base_model
 from .plots import plot_losses
 from .post import Post, Profile
-from .recipe import choose_recipe
+from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .sources.cache import raw_file
 from .tracking import tracking
@@ -82,16 +82,35 @@ def is_main_process() -> bool:
 def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
     """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
     main = is_main_process()
-    kinds = [config.source or source_kind(spec) for spec in config.sources]
+    config, people = _fetch_people(config, main, on_event)
+    out = Path(config.out_dir)  # type: ignore[arg-type]
+    handles = [f.profile.handle for f in people]
+    if len(set(handles)) < len(handles):
+        raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
+    stats, kept = _clean_people(config, people, out, main, on_event)
+    name = bot_name(handles)
+    splits = _split(config, kept, out, main, on_event)
+    on_event(StageFinished(
+        "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
+        DataReady(out_dir=out, name=name, handles=handles, sources=[f.profile.source for f in people],
+                  stats=[s.to_dict() for s in stats], seed=splits.seed, repeats=splits.repeats,
+                  train_posts=len(splits.train), validation_posts=len(splits.validation)),
+    ))
+    return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
+
+
+def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler) -> tuple[BotConfig, list[Fetched]]:
+    """Each source's posts, in the order given, and the config with the bot's folder filled in."""
+    kinds = [config.data.source or source_kind(spec) for spec in config.sources]
 
     def fetch(i: int, cache_dir: Path | None) -> Fetched:
         spec, kind = config.sources[i], kinds[i]
         hint = handle_hint(spec, kind) if kind in LIVE else spec
         on_event(StageStarted("fetch", f"Reading posts from {spec}"))
         result = fetch_posts(
-            spec, kind=kind, text_column=config.text_column, max_posts=config.max_posts,
-            cache_dir=cache_dir if main else None, refresh=config.refresh,
-            on_progress=lambda n: on_event(FetchProgress(hint, n, config.max_posts)),
+            spec, kind=kind, text_column=config.data.text_column, max_posts=config.data.max_posts,
+            cache_dir=cache_dir if main else None, refresh=config.data.refresh,
+            on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts)),
         )
         reused = " (from raw/; --refresh downloads them again)" if result.reused else ""
         on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}{reused}"))
@@ -103,16 +122,17 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     names = [fetched[i].profile.handle if i in fetched else handle_hint(spec, kinds[i])
              for i, spec in enumerate(config.sources)]
     config = config.with_out_dir(names)
-    out = Path(config.out_dir)  # type: ignore[arg-type]
+    if main:
+        claim_folder(Path(config.out_dir))  # type: ignore[arg-type]
     for i, kind in enumerate(kinds):
         if kind in LIVE:
-            fetched[i] = fetch(i, out / "raw")
-    people = [fetched[i] for i in range(len(kinds))]
+            fetched[i] = fetch(i, Path(config.out_dir) / "raw")  # type: ignore[arg-type]
+    return config, [fetched[i] for i in range(len(kinds))]
 
-    handles = [f.profile.handle for f in people]
-    if len(set(handles)) < len(handles):
-        raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
 
+def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: bool,
+                  on_event: EventHandler) -> tuple[list[CleanStats], dict[str, list[Post]]]:
+    """Each person's posts as read (raw/), cleaned, counted (data/stats.json)."""
     on_event(StageStarted("clean", "Cleaning posts"))
     stats, kept = [], {}
     for f in people:
@@ -120,8 +140,8 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         if main and not f.cached:  # live sources were written to raw/ page by page
             write_jsonl(raw_file(out / "raw", f.profile.source, handle), (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
-            f.posts, handle=handle, keep_newlines=config.keep_newlines,
-            drop_replies=config.drop_replies, keep_mentions=config.keep_mentions,
+            f.posts, handle=handle, keep_newlines=config.data.keep_newlines,
+            drop_replies=config.data.drop_replies, keep_mentions=config.data.keep_mentions,
         )
         warning = check_enough(person_stats)
         if warning:
@@ -131,25 +151,26 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     if main:
         write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
     on_event(StageFinished("clean", stats_table(stats)))
+    return stats, kept
 
-    name = bot_name(handles)
+
+def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool, on_event: EventHandler) -> Splits:
+    """Held-out and training posts, mixed (data/train.jsonl, validation.jsonl, split.json)."""
     on_event(StageStarted("dataset", "Splitting and mixing"))
-    splits = split_and_mix(kept, validation_fraction=config.validation_fraction, seed=config.seed)
+    splits = split_and_mix(kept, validation_fraction=config.data.validation_fraction, seed=config.seed)
+    if not splits.validation:
+        raise DataError(f"{' and '.join(f'@{h}' for h in kept)} left only {sum(map(len, kept.values()))} post(s) after "
+                        "cleaning, and at least 2 are needed: one to learn from, one to check the learning on. "
+                        "Add posts or another handle")
     if main:
         write_jsonl(out / "data" / "train.jsonl", splits.train)
         write_jsonl(out / "data" / "validation.jsonl", splits.validation)
         write_json(out / "data" / "split.json", {
-            "seed": splits.seed, "validation_fraction": config.validation_fraction, "repeats": splits.repeats,
+            "seed": splits.seed, "validation_fraction": config.data.validation_fraction, "repeats": splits.repeats,
             "validation_held_out": splits.held_out,
             "train_posts": len(splits.train), "validation_posts": len(splits.validation),
         })
-    on_event(StageFinished(
-        "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
-        DataReady(out_dir=out, name=name, handles=handles, sources=[f.profile.source for f in people],
-                  stats=[s.to_dict() for s in stats], seed=splits.seed, repeats=splits.repeats,
-                  train_posts=len(splits.train), validation_posts=len(splits.validation)),
-    ))
-    return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
+    return splits
 
 
 def _held_out(by_handle: dict[str, str]) -> str:
@@ -170,102 +191,136 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     """The stages after `prepare_data`: train, sample, write the card, export. The notebook
     calls the two separately, one button each. ``links`` (W&B run URLs) go into the card."""
     started = time.perf_counter()
-    out = data.out_dir
-
-    on_event(StageStarted("base", f"Loading base model {config.base_model}"))
     main = is_main_process()
+    base = _load_base(config, data, main, on_event)
+    metrics, log_history = _train(config, data, base, main, on_event)
+    if not main:  # the other processes' share of the work ends with training
+        return Bot(data.out_dir, data.out_dir / "model", data.out_dir / f"{data.name}.zip", data.stats, [], metrics)
+    samples, metrics = _sample(config, data, base, metrics, on_event)
+    # Nothing of this bot is written before here: a run that failed above leaves the folder's
+    # previous bot (model, zip, samples, metrics, loss curve) as it was.
+    return _export(config, data, base, samples, metrics, log_history, links or {}, started, on_event)
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The loaded base model, ready to train: what it was saved as, and the recipe and blocks for it."""
+
+    model: Any
+    tokenizer: Any
+    saved_dtype: str
+    recipe: Recipe
+    block_size: int
+    train_blocks: Any
+    eval_blocks: Any
+
+
+def _load_base(config: BotConfig, data: PreparedData, main: bool, on_event: EventHandler) -> _Base:
+    out = data.out_dir
+    on_event(StageStarted("base", f"Loading base model {config.train.base_model}"))
     device, precision = choose_device()
     # float32 master weights whatever the checkpoint holds; only a frozen LoRA base may stay in
     # bfloat16, on a GPU that computes in it (on a CPU bfloat16 matmuls are slow)
-    weights = "bfloat16" if config.lora and device == "cuda" and precision == "bf16" else "float32"
+    weights = "bfloat16" if config.train.lora and device == "cuda" and precision == "bf16" else "float32"
     with tempfile.TemporaryDirectory() as own:
         # scratch: rank 0 builds it in the bot's folder; any other process builds the same one
         # (seeded weights, deterministic BPE) in a folder of its own, so none reads a half-swapped one
         folder = out / "base" if main else Path(own) / "base"
         model, tokenizer = load_base_model(
-            config.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
-            folder=folder, shape=config.scratch, seed=config.seed, reuse=config.resume and main, dtype=weights,
+            config.train.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
+            folder=folder, shape=config.train.scratch, seed=config.seed, reuse=config.train.resume and main, dtype=weights,
         )
+    prompt_tokens(tokenizer, config.sample.prompt)  # a prompt too long to sample from fails now, not after training
     saved_dtype = model.saved_dtype
-    if config.lora:
-        model = add_lora(model, rank=config.lora_rank, alpha=config.lora_alpha, targets=config.lora_targets)
-    separator = post_separator(tokenizer)
-    recipe = choose_recipe(pretrained=not config.from_scratch, width=model.config.hidden_size, epochs=config.epochs,
-                           learning_rate=config.learning_rate, batch_size=config.batch_size,
-                           block_size=config.block_size)
+    if config.train.lora:
+        model = add_lora(model, rank=config.train.lora_rank, alpha=config.train.lora_alpha, targets=config.train.lora_targets)
+    recipe = choose_recipe(pretrained=not config.train.from_scratch, width=model.config.hidden_size, epochs=config.train.epochs,
+                           learning_rate=config.train.learning_rate, batch_size=config.train.batch_size,
+                           block_size=config.train.block_size)
     block_size = min(recipe.block_size, model.config.max_position_embeddings)
     train_blocks = pack_blocks(data.splits.train_texts, tokenizer, block_size=block_size)
     eval_blocks = pack_blocks(data.splits.validation_texts, tokenizer, block_size=block_size)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     on_event(StageFinished("base", f"{model.num_parameters():,} parameters ({trainable:,} trained, saved in "
-                                   f"{saved_dtype}, trained in {weights if not config.lora else 'float32'}); "
+                                   f"{saved_dtype}, trained in {weights if not config.train.lora else 'float32'}); "
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens, posts "
-                                   f"separated by {separator}",
+                                   f"separated by {post_separator(tokenizer)}",
                            BaseReady(out, data.name, model.config.to_dict())))
+    return _Base(model, tokenizer, saved_dtype, recipe, block_size, train_blocks, eval_blocks)
 
+
+def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
+           on_event: EventHandler) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Train (resuming when asked); the metrics, and the Trainer's log for the loss curve."""
+    out, recipe = data.out_dir, base.recipe
     on_event(StageStarted("train", f"Training for {recipe.epochs:g} epoch{'' if recipe.epochs == 1 else 's'} "
-                                   f"(learning rate {recipe.learning_rate:g}, {recipe.batch_size} × {block_size} "
+                                   f"(learning rate {recipe.learning_rate:g}, {recipe.batch_size} × {base.block_size} "
                                    "tokens a step)"))
-    if config.resume:
+    if config.train.resume:
         if not (out / "checkpoints").is_dir():
             on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
                             level="info"))
     elif main:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
     result = train_model(
-        model, tokenizer, train_blocks, eval_blocks,
+        base.model, base.tokenizer, base.train_blocks, base.eval_blocks,
         epochs=recipe.epochs, learning_rate=recipe.learning_rate, batch_size=recipe.batch_size,
         warmup_ratio=recipe.warmup_ratio,
-        output_dir=out / "checkpoints", seed=config.seed, resume=config.resume, on_event=on_event,
+        output_dir=out / "checkpoints", seed=config.seed, resume=config.train.resume, on_event=on_event,
     )
-    export_dtype = saved_dtype  # float16/bfloat16 as saved, float32 otherwise (models.load_model)
-    result = replace(result, metrics={**result.metrics, "base_dtype": saved_dtype, "export_dtype": export_dtype,
-                                      "warmup_ratio": recipe.warmup_ratio,
-                                      "validation_held_out": _held_out(data.splits.held_out)})
-    m = result.metrics
-    if not main:  # the other processes' share of the work ends with training
-        return Bot(out, out / "model", out / f"{data.name}.zip", data.stats, [], m)
-    on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
-                                    f"{m['perplexity_after']:.1f}",
-                           Trained(m, result.training_args)))
+    # exported in the dtype it was saved in: float16/bfloat16 as saved, float32 otherwise (models.load_model)
+    m = {**result.metrics, "base_dtype": base.saved_dtype, "export_dtype": base.saved_dtype,
+         "warmup_ratio": recipe.warmup_ratio, "validation_held_out": _held_out(data.splits.held_out)}
+    if main:
+        on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
+                                        f"{m['perplexity_after']:.1f}",
+                               Trained(m, result.training_args)))
+    return m, result.log_history
 
-    on_event(StageStarted("generate", f"Writing {config.num_samples} posts"))
-    run = sample_posts(model, tokenizer, prompt=config.prompt, n=config.num_samples, seed=config.seed,
-                       copies=CopyDetector(data.splits.train_texts, tokenizer),
-                       replace_copies=not config.keep_copies)
-    samples = run.posts
-    if not samples:
+
+def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any],
+            on_event: EventHandler) -> tuple[list[Sample], dict[str, Any]]:
+    """The card's and the terminal's sample posts, near-copies of training posts replaced."""
+    on_event(StageStarted("generate", f"Writing {config.sample.num_samples} posts"))
+    run = sample_posts(base.model, base.tokenizer, prompt=config.sample.prompt, n=config.sample.num_samples, seed=config.seed,
+                       copies=CopyDetector(data.splits.train_texts, base.tokenizer),
+                       replace_copies=not config.sample.keep_copies)
+    if not run.posts:
         raise TrainingError(
             f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
             f" (validation perplexity {m['perplexity_after']:.1f}). Train longer with more --epochs, "
             "or try another base model")
     m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
-                           Sampled(run.texts, [s.copy for s in samples], run.copy_rate)))
+                           Sampled(run.texts, [s.copy for s in run.posts], run.copy_rate)))
+    return run.posts, m
 
-    # Nothing of this bot is written before here: a run that failed above leaves the folder's
-    # previous bot (model, zip, samples, metrics, loss curve) as it was.
+
+def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sample], m: dict[str, Any],
+            log_history: list[dict[str, Any]], links: dict[str, str], started: float,
+            on_event: EventHandler) -> Bot:
+    """Loss curve, samples, card, model folder and zip, metrics; then the training leftovers go."""
+    out = data.out_dir
     on_event(StageStarted("export", "Writing the model folder, card and zip"))
-    plot_losses(result.log_history, out / "loss.png", title=f"{data.name} on {config.base_model}")
-    write_jsonl(out / "samples.jsonl", ({"prompt": config.prompt, "text": s.text, "copy": s.copy} for s in samples))
+    plot_losses(log_history, out / "loss.png", title=f"{data.name} on {config.train.base_model}")
+    write_jsonl(out / "samples.jsonl", ({"prompt": config.sample.prompt, "text": s.text, "copy": s.copy} for s in samples))
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
     card = render_card(CardFacts(
-        profiles=data.profiles, stats=data.stats, base_model=config.base_model,
+        profiles=data.profiles, stats=data.stats, base_model=config.train.base_model,
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
-        links=links or {},  # the W&B runs, when online: filled in as the runs start
-        base_on_hub=hub.is_hub_id(config.base_model),
+        links=links,  # the W&B runs, when online: filled in as the runs start
+        base_on_hub=hub.is_hub_id(config.train.base_model),
     ))
-    model_dir, zip_path = export_model(model, tokenizer, card, out_dir=out, name=data.name,
-                                       fp16_zip=config.fp16_zip, dtype=export_dtype)
-    metrics = {**m, "base_model": config.base_model, "seed": config.seed,
+    model_dir, zip_path = export_model(base.model, base.tokenizer, card, out_dir=out, name=data.name,
+                                       fp16_zip=config.fp16_zip, dtype=m["export_dtype"])
+    metrics = {**m, "base_model": config.train.base_model, "seed": config.seed,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
     write_json(out / "metrics.json", metrics)
-    # The model folder holds the result; checkpoints (weights + optimizer, 3× the model)
-    # and the random-init scratch base only matter while training.
+    # The model folder holds the result; checkpoints (weights + optimizer, several times the
+    # model) and the random-init scratch base only matter while training.
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     shutil.rmtree(out / "base", ignore_errors=True)
-    on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}",
-                           Exported(model_dir, zip_path)))
+    on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}", Exported(model_dir, zip_path)))
     return Bot(out, model_dir, zip_path, data.stats, samples, metrics)

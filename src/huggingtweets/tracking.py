@@ -22,19 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from . import events
 from ._io import safe_name
 from .errors import ConfigError
 from .events import (
-    BaseReady,
-    DataReady,
     Event,
     EventHandler,
-    Exported,
     Notice,
-    Sampled,
     StageFinished,
     StageStarted,
-    Trained,
     TrainProgress,
     ignore,
 )
@@ -108,22 +104,22 @@ class Tracker:
             self._start_train_run()
         elif isinstance(event, StageFinished):
             match event.result:
-                case DataReady():
+                case events.DataReady():
                     self._data_ready(event.result)
-                case BaseReady():
+                case events.BaseReady():
                     # training may start in another call than the data (the notebook's Train button)
                     self.out_dir, self.name, self.model_config = event.result.out_dir, event.result.name, \
                         event.result.model_config
-                case Trained():
+                case events.Trained():
                     self._trained(event.result)
-                case Sampled():
+                case events.Sampled():
                     self._sampled(event.result)
-                case Exported():
+                case events.Exported():
                     self._exported(event.result)
 
     # --- preprocess run: the data ---
 
-    def _data_ready(self, ready: DataReady) -> None:
+    def _data_ready(self, ready: events.DataReady) -> None:
         self.out_dir, self.name = ready.out_dir, ready.name
         stats = ready.stats
         run = self._init("preprocess", {"handles": ready.handles, "seed": ready.seed, "bot": self.config.to_dict()})
@@ -151,7 +147,7 @@ class Tracker:
         # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
         run.define_metric("train/global_step")
         run.define_metric("*", step_metric="train/global_step", step_sync=True)
-        base = self.config.base_model
+        base = self.config.train.base_model
         pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
         if base == "scratch":
@@ -169,28 +165,28 @@ class Tracker:
             run.config.update({"dataset_artifact": self._artifact("train-dataset")})
             run.log_artifact(pretrained)
 
-    def _trained(self, trained: Trained) -> None:
+    def _trained(self, trained: events.Trained) -> None:
         if self.run is None:
             return
         self.run.config.update({"training_args": trained.training_args}, allow_val_change=True)
         self.run.summary.update({k: v for k, v in trained.metrics.items()
                                  if isinstance(v, (int, float, str)) and _finite(v)})
 
-    def _sampled(self, sampled: Sampled) -> None:
+    def _sampled(self, sampled: events.Sampled) -> None:
         if self.run is None:
             return
         table = self.wandb.Table(columns=["Input", "Prediction", "Copy"],
-                                 data=[[self.config.prompt, text, copy]
+                                 data=[[self.config.sample.prompt, text, copy]
                                        for text, copy in zip(sampled.samples, sampled.copies)])
         self.run.log({"samples": table})
         self.run.summary["copy_rate"] = sampled.copy_rate
 
-    def _exported(self, exported: Exported) -> None:
+    def _exported(self, exported: events.Exported) -> None:
         if self.run is None:
             return
         model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
-                                    description=f"{self.name}'s bot, fine-tuned from {self.config.base_model}",
-                                    metadata={"base_model": self.config.base_model})
+                                    description=f"{self.name}'s bot, fine-tuned from {self.config.train.base_model}",
+                                    metadata={"base_model": self.config.train.base_model})
         _add_folder(model, exported.model_dir)
         self.run.log_artifact(model)
         self._finish()
@@ -204,7 +200,7 @@ class Tracker:
     def _init(self, job_type: str, config: dict[str, Any]) -> Any:
         wandb = self.wandb
         self.run = wandb.init(
-            project=self.config.wandb_project, entity=self.config.wandb_entity, mode=self.mode,
+            project=self.config.track.wandb_project, entity=self.config.track.wandb_entity, mode=self.mode,
             job_type=job_type, name=f"@{self.name}-{job_type}", group=self.name,
             dir=str(self.out_dir), config=config, reinit="finish_previous",
             settings=wandb.Settings(silent=True, console="off", save_code=False, disable_git=True),
@@ -241,19 +237,19 @@ class Tracked:
 
 @contextmanager
 def tracking(config: Any, on_event: EventHandler = ignore, *, main: bool = True) -> Iterator[Tracked]:
-    """``on_event``, plus W&B tracking when ``config.wandb`` (or the environment) turns it on.
+    """``on_event``, plus W&B tracking when ``config.track.wandb`` (or the environment) turns it on.
 
     A run open when the block raises is marked failed. Tracking never stops a bot being made:
     if W&B can't start, a notice says so and the pipeline goes on untracked."""
-    mode = wandb_mode(config.wandb)
+    mode = wandb_mode(config.track.wandb)
     if mode == "disabled" or not main:
         yield Tracked(on_event)
         return
     try:
         tracker = Tracker(config, mode, on_event)
     except ImportError:
-        if config.wandb:
-            raise ConfigError(f"--wandb {config.wandb} needs the wandb package. Run `pip install wandb`, "
+        if config.track.wandb:
+            raise ConfigError(f"--wandb {config.track.wandb} needs the wandb package. Run `pip install wandb`, "
                               "or pass --wandb disabled") from None
         on_event(Notice("wandb is not installed, so this run is not tracked. `pip install wandb` to track it",
                         level="info"))

@@ -11,7 +11,9 @@ The loop reports through `TrainProgress` events and prints nothing:
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +74,6 @@ def train_model(
     cosine decay. ``precision`` ("bf16", "fp16", "fp32") overrides the
     autocast chosen for the hardware; the weights themselves stay in the dtype they have."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
-    from transformers.trainer_utils import get_last_checkpoint
 
     device, auto_precision = choose_device()
     precision = precision or auto_precision
@@ -121,7 +122,7 @@ def train_model(
                             "a sentence), or try another one")
 
     # --- fine-tune (from the last checkpoint when resuming) ---
-    checkpoint = get_last_checkpoint(str(output_dir)) if resume and Path(output_dir).is_dir() else None
+    checkpoint = last_complete_checkpoint(Path(output_dir)) if resume else None
     first_step = int(Path(checkpoint).name.split("-")[-1]) if checkpoint else 0
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=checkpoint)
@@ -159,6 +160,20 @@ def train_model(
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
     )
+
+
+def last_complete_checkpoint(folder: Path) -> str | None:
+    """The newest ``checkpoint-N`` in ``folder`` that was written to the end, or None. The Trainer
+    writes trainer_state.json last, so one without a readable state was cut off (Ctrl-C or kill -9
+    while saving): it is removed, as are any newer ones, and the one before it is used."""
+    numbered = [p for p in Path(folder).glob("checkpoint-*") if p.is_dir() and p.name.rpartition("-")[2].isdigit()]
+    for path in sorted(numbered, key=lambda p: int(p.name.rpartition("-")[2]), reverse=True):
+        try:
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+            return str(path)
+        except (OSError, ValueError):
+            shutil.rmtree(path, ignore_errors=True)
+    return None
 
 
 def _weight_dtypes(model: PreTrainedModel) -> dict[str, str]:

@@ -28,6 +28,11 @@ _TWEET_FILE = re.compile(r"^(?:.*/)?data/tweets?(?:-part\d+)?\.js$")
 _ASSIGNMENT = re.compile(r"^\s*window\.[\w.$]+\s*=\s*", re.ASCII)
 
 
+# The largest file read from an archive. X's own archives hold about 1 KB per post in tweets.js,
+# split into parts of at most ~1 GB; a part past this is a zip bomb, not posts.
+MAX_MEMBER_BYTES = 2 * 2**30
+
+
 def read_archive(path: Path) -> tuple[list[Post], Profile]:
     path = Path(path)
     if not path.is_file():
@@ -65,7 +70,7 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> tuple[list[Post], Profile]:
         display_name=str(account.get("accountDisplayName") or handle),
         source="archive",
         avatar_url=avatar if isinstance(avatar, str) and avatar.startswith("http") else None,
-        description=str((profile_data.get("description") or {}).get("bio") or ""),
+        description=str(_get(profile_data, "description").get("bio") or ""),
     )
     return _to_posts(tweets, notes, handle), profile
 
@@ -83,17 +88,54 @@ def _manifest_tweet_files(zf: zipfile.ZipFile, root: str) -> list[str]:
         manifest = _parse_js(_read(zf, root + "data/manifest.js"), "manifest.js")
     except KeyError:
         return []
-    files = (((manifest.get("dataTypes") or {}).get("tweets") or {}).get("files")) or []
+    tweets = _get(_get(manifest, "dataTypes"), "tweets")
+    files = tweets.get("files") if isinstance(tweets.get("files"), list) else []
+    listed = [root + f["fileName"].lstrip("./") for f in files
+              if isinstance(f, dict) and isinstance(f.get("fileName"), str)]
+    listed = [f for f in listed if _TWEET_FILE.match(f)]  # never direct messages, whatever a manifest says
     names = set(zf.namelist())
-    listed = [root + f["fileName"].lstrip("./") for f in files if isinstance(f, dict) and f.get("fileName")]
-    return [f for f in listed if f in names]
+    missing = [f for f in listed if f not in names]
+    if missing:
+        raise SourceError(f"the archive's manifest lists {', '.join(missing)}, which the zip does not hold: "
+                          "it is incomplete. Download the archive again, all of its parts in one zip")
+    return listed
 
 
-def _read(zf: zipfile.ZipFile, member: str) -> bytes:
+def _get(value: Any, key: str) -> dict[str, Any]:
+    """``value[key]`` when both are objects, else an empty one: odd manifests and profiles read as empty."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _read(zf: zipfile.ZipFile, member: str, limit: int | None = None) -> bytes:
+    """One member's bytes, read in chunks and refused past ``limit`` (MAX_MEMBER_BYTES): the size
+    a zip declares is checked first, and the bytes that actually come out while reading, as a
+    crafted zip can declare less than it holds."""
+    limit = MAX_MEMBER_BYTES if limit is None else limit
+    info = zf.getinfo(member)
+    if info.file_size > limit:
+        raise _too_big(member, info.file_size, limit)
+    chunks, size = [], 0
     try:
-        return zf.read(member)
+        with zf.open(info) as stream:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_big(member, size, limit)
+                chunks.append(chunk)
     except zipfile.BadZipFile as e:
         raise SourceError(f"{member} in the archive is damaged ({e}). Download the archive again") from e
+    except RuntimeError as e:  # an encrypted member
+        raise SourceError(f"{member} in the archive is encrypted ({e}). Pass the archive as X sent it") from e
+    except NotImplementedError as e:  # a compression method zipfile can't read
+        raise SourceError(f"{member} in the archive is compressed in a way that can't be read ({e}). "
+                          "Pass the archive as X sent it, or unzip it and pass data/tweets.js") from e
+    return b"".join(chunks)
+
+
+def _too_big(member: str, size: int, limit: int) -> SourceError:
+    return SourceError(f"{member} in the archive unpacks to over {limit // 2**20:,} MB ({size // 2**20:,} MB or more), "
+                       "more than any account's posts: this is not an X archive. Pass the zip X sent you")
 
 
 class _Url(msgspec.Struct):
@@ -177,7 +219,7 @@ def _first(zf: zipfile.ZipFile, member: str, key: str) -> dict[str, Any]:
         items = _items(_read(zf, member), member, key)
     except KeyError:
         return {}
-    return items[0] if items else {}
+    return items[0] if items and isinstance(items[0], dict) else {}
 
 
 def _notes(zf: zipfile.ZipFile, member: str) -> dict[datetime, str]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import SourceError
+from ..errors import SourceError, cause
 from ..post import Post
 
 SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
@@ -105,6 +105,10 @@ def _load_json(text: str, name: str, line: int | None = None) -> Any:
     except json.JSONDecodeError as e:
         where = f"line {line}" if line else f"line {e.lineno}"
         raise SourceError(f"{name} is not valid JSON ({e.msg} at {where}). Check the export") from e
+    except (RecursionError, ValueError) as e:  # nested past Python's stack, or a number of thousands of digits
+        where = f" (line {line})" if line else ""
+        raise SourceError(f"{name}{where} is JSON no export writes ({type(e).__name__}: {cause(e)}). "
+                          "Check the export") from e
 
 
 def _json_rows(data: Any, name: str) -> list[dict[str, Any]]:
@@ -172,8 +176,18 @@ def _to_posts(
 
 
 def parse_time(value: Any) -> datetime | None:
-    """ISO 8601, X's `Thu Nov 03 08:50:26 +0000 2022`, or epoch seconds; naive means UTC."""
+    """ISO 8601, X's `Thu Nov 03 08:50:26 +0000 2022`, or epoch seconds; naive means UTC. A date
+    that can't be (NaN, beyond the year 9999, 31 February, a 99-hour offset) is no date: None."""
+    try:
+        return _parse_time(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
+def _parse_time(value: Any) -> datetime | None:
     if value is None or value == "":
+        return None
+    if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, tz=timezone.utc)

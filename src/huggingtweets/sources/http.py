@@ -97,12 +97,14 @@ def retry_wait(headers: Any, attempt: int, now: datetime | None = None) -> float
     if reset:
         try:  # Bluesky: epoch seconds; Mastodon: an ISO 8601 time
             moment = datetime.fromtimestamp(float(reset), tz=timezone.utc)
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # not a number, NaN, or beyond any calendar
             try:
                 moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
             except ValueError:
                 moment = None
         if moment is not None:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
             return max(0.0, (moment - now).total_seconds())
     return 2.0 ** attempt
 

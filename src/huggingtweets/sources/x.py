@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Any
@@ -31,6 +31,8 @@ COOKIES_HOWTO = (
     "auth_token and ct0 cookies of a browser logged in to x.com (\"auth_token=...; ct0=...\")"
 )
 _RATE_LIMIT_WAIT = 15 * 60  # seconds: X's rate-limit windows are 15 minutes
+FETCH_TIMEOUT = 45 * 60  # seconds for a whole fetch: 3,200 posts with two rate-limit waits fit
+X_HOME = "https://x.com"  # asked once before twscrape starts: is X there at all?
 
 
 def fetch_x(spec: str, *, max_posts: int = 3200) -> tuple[list[Post], Profile]:
@@ -67,6 +69,7 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
     if not (cookies.get("auth_token") and cookies.get("ct0")):
         raise SourceError(f"{COOKIES_ENV} holds no auth_token and ct0 cookies. Copy both from a browser "
                           "logged in to x.com (developer tools → Application → Cookies)")
+    _check_reachable()
     pool = _memory_pool(twscrape, cookies)
 
     async def fetch() -> tuple[Any, list[Any]]:
@@ -76,13 +79,14 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
             return None, []
         return user, [t async for t in api.user_tweets(user.id, limit=max_posts)][:max_posts]
 
-    # in a thread of its own: a notebook's kernel already runs an event loop in this one
-    with ThreadPoolExecutor(1) as worker:
-        try:
-            user, tweets = worker.submit(asyncio.run, fetch()).result()
-        except Exception as e:  # network and X's own errors, as twscrape raises them
-            raise SourceError(f"X could not be read with your cookies ({type(e).__name__}: {e}). "
-                              f"{ARCHIVE_HOWTO}") from e
+    try:
+        user, tweets = _run_bounded(fetch, FETCH_TIMEOUT)
+    except TimeoutError as e:
+        raise SourceError(f"X did not give @{handle}'s posts within {FETCH_TIMEOUT // 60} minutes (twscrape "
+                          f"retries a failing connection for ever). {ARCHIVE_HOWTO}") from e
+    except Exception as e:  # network and X's own errors, as twscrape raises them
+        raise SourceError(f"X could not be read with your cookies ({type(e).__name__}: {e}). "
+                          f"{ARCHIVE_HOWTO}") from e
     if pool.refused:
         raise SourceError(f"X refused the cookies in {COOKIES_ENV} ({pool.refused}). Log in to x.com "
                           "again and copy fresh auth_token and ct0 cookies")
@@ -91,6 +95,46 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
     if not tweets:
         raise SourceError(f"X showed no posts of @{handle}. {ARCHIVE_HOWTO}")
     return _posts(tweets, handle), _profile(user, handle)
+
+
+def _check_reachable() -> None:
+    """One quick request first: with no network, twscrape would retry for many minutes."""
+    import httpx
+
+    try:
+        httpx.head(X_HOME, timeout=15)
+    except httpx.HTTPError as e:
+        raise SourceError(f"x.com can't be reached ({cause(e)}). Check the internet connection, "
+                          f"or read your archive instead: {ARCHIVE_HOWTO}") from e
+
+
+def _run_bounded(make: Any, timeout: float) -> Any:
+    """``await make()`` on an event loop in a thread of its own (a notebook's kernel runs one in
+    this thread already), for at most ``timeout`` seconds (TimeoutError). A Ctrl-C reaches the
+    user at once: the fetch is cancelled, not waited for."""
+    loop = asyncio.new_event_loop()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = loop.run_until_complete(asyncio.wait_for(make(), timeout))
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=run, name="huggingtweets-x", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        loop.call_soon_threadsafe(lambda: [task.cancel() for task in asyncio.all_tasks(loop)])
+        worker.join(5)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _memory_pool(twscrape: Any, cookies: dict[str, str]) -> Any:
