@@ -131,6 +131,7 @@ def check_seed(seed: int | None) -> None:
 
 
 GROUPS = {"data": DataOptions, "train": TrainOptions, "sample": SampleOptions, "track": TrackOptions}
+_GROUP_OF = {f.name: group for group, options in GROUPS.items() for f in fields(options)}  # option → its group
 
 
 @dataclass(frozen=True)
@@ -160,20 +161,16 @@ class BotConfig:
     def of(cls, sources: tuple[str, ...], **options: Any) -> BotConfig:
         """A config from flat option names, each sent to the group that has it (as the CLI's flags
         are): ``BotConfig.of(("sample",), base_model="scratch", epochs=1, num_samples=3)``."""
-        top = {f.name for f in fields(cls)} - set(GROUPS)
-        unknown = set(options) - top - {f.name for group in GROUPS.values() for f in fields(group)}
-        if unknown:
-            raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
-        groups = {name: group(**{f.name: options[f.name] for f in fields(group) if f.name in options})
-                  for name, group in GROUPS.items()}
-        return cls(sources=tuple(sources), **{k: v for k, v in options.items() if k in top}, **groups)
+        return cls(sources=tuple(sources)).updated(**options)
 
     def updated(self, **options: Any) -> BotConfig:
-        """A copy with some flat options changed, each in its group: ``config.updated(epochs=2)``."""
-        changed = {name: replace(getattr(self, name), **{f.name: options.pop(f.name) for f in fields(group)
-                                                          if f.name in options})
-                   for name, group in GROUPS.items()}
-        return replace(self, **options, **changed)
+        """A copy with some flat options changed, each in its group: ``config.updated(epochs=2)``.
+        A name no group or the config itself has is a TypeError, as for any dataclass."""
+        by_group: dict[str, dict[str, Any]] = {}
+        for name in [n for n in options if n in _GROUP_OF]:
+            by_group.setdefault(_GROUP_OF[name], {})[name] = options.pop(name)
+        groups = {group: replace(getattr(self, group), **changes) for group, changes in by_group.items()}
+        return replace(self, **options, **groups)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: paths become strings, tuples lists. Holds no secret, as the config has none."""

@@ -106,10 +106,9 @@ class Tracker:
             match event.result:
                 case events.DataReady():
                     self._data_ready(event.result)
-                case events.BaseReady():
+                case events.BaseReady(out_dir=out_dir, name=name, model_config=model_config):
                     # training may start in another call than the data (the notebook's Train button)
-                    self.out_dir, self.name, self.model_config = event.result.out_dir, event.result.name, \
-                        event.result.model_config
+                    self.out_dir, self.name, self.model_config = out_dir, name, model_config
                 case events.Trained():
                     self._trained(event.result)
                 case events.Sampled():
