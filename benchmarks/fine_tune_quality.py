@@ -153,7 +153,7 @@ def concatenated_blocks(texts: list[str], tokenizer, block_size: int):
 
 def train_ours(base: str, posts: list[Post], work: Path, seed: int, overrides: dict) -> tuple[object, object, float, dict]:
     model, tokenizer = load_model(base)
-    splits = split_and_mix({"person": posts}, validation_fraction=0.1, seed=seed)
+    splits = split_and_mix({"person": posts}, validation_fraction=ARGS.validation_fraction, seed=seed)
     tuned = {k: overrides.pop(k) for k in ("warmup_ratio",) if k in overrides}
     recipe = replace(choose_recipe(pretrained=True, width=model.config.hidden_size, **overrides), **tuned)
     block = min(recipe.block_size, model.config.max_position_embeddings)
@@ -276,6 +276,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rerun-original", action="store_true", help="measure the original again, not from cache")
     parser.add_argument("--ours-only", action="store_true", help="skip the original (for sweeping ours)")
+    parser.add_argument("--validation-fraction", type=float, default=0.1, help="ours: share held out for validation")
     for flag, kind in (("--epochs", float), ("--learning-rate", float), ("--batch-size", int), ("--block-size", int),
                        ("--warmup-ratio", float)):
         parser.add_argument(flag, type=kind, help="replace our recipe's value")

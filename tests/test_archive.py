@@ -129,6 +129,17 @@ def test_a_zip_bomb_is_refused_before_it_fills_memory(tmp_path, monkeypatch, dec
         read_archive(bomb)
 
 
+def test_a_member_whose_checksum_fails_is_one_line(tmp_path) -> None:
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("data/tweets.js", 'window.YTD.tweets.part0 = [{"tweet": {"full_text": "the ferry is late"}}]')
+    data = damaged.read_bytes()
+    at = data.index(b"the ferry")
+    damaged.write_bytes(data[:at] + b"THE" + data[at + 3:])  # a flipped bit in transfer: the CRC no longer fits
+    with pytest.raises(SourceError, match="data/tweets.js in the archive is damaged.*Download the archive again"):
+        read_archive(damaged)
+
+
 def test_an_encrypted_member_is_one_line(tmp_path) -> None:
     locked = zip_folder(FIXTURES / "x_archive", tmp_path / "locked.zip")
     data = bytearray(locked.read_bytes())

@@ -230,6 +230,45 @@ def test_ctrl_c_advises_only_flags_the_command_has(tmp_path, monkeypatch, capsys
     assert code == 130 and "--resume" in stderr
 
 
+def test_ctrl_c_while_the_command_imports_is_one_line(monkeypatch, capsys) -> None:
+    import importlib.abc
+    import sys
+
+    from huggingtweets.__main__ import main
+
+    class Interrupted(importlib.abc.MetaPathFinder):  # Ctrl-C lands while cli.py is being imported
+        def find_spec(self, name, path=None, target=None):
+            if name == "huggingtweets.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "huggingtweets.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    assert main() == 130
+    assert capsys.readouterr().err == "Error: interrupted. Run the same command again.\n"
+
+
+@pytest.mark.parametrize("errno_, says", [(28, "the disk is full writing {out}/data/train.jsonl. Free some space"),
+                                          (30, "no permission writing {out}/data/train.jsonl (Read-only file system)"),
+                                          (36, "a file name is too long writing {out}/data/train.jsonl")])
+def test_a_disk_that_refuses_a_write_is_one_line(tmp_path, monkeypatch, capsys, errno_, says) -> None:
+    import os
+
+    import huggingtweets.pipeline as pipeline
+    from huggingtweets._io import atomic_path
+
+    def refused(path, rows):
+        if path.name != "train.jsonl":
+            return real(path, rows)
+        with atomic_path(path):  # the write fails as a full disk's does: with no file name
+            raise OSError(errno_, os.strerror(errno_))
+
+    real = pipeline.write_jsonl
+    monkeypatch.setattr(pipeline, "write_jsonl", refused)
+    out = tmp_path / "bot"
+    code, stderr = call_main(["data", "sample", "--out", str(out)], capsys)
+    assert code == 1 and stderr.startswith("Error: " + says.format(out=out)) and "Traceback" not in stderr
+
+
 @pytest.mark.parametrize("args", [["train", "sample", "--prompt", "\x1b[31mred\r\nsecond line"],
                                   ["generate", "no/such/model", "--prompt", "two\nlines"]])
 def test_a_prompt_with_control_characters_is_refused_before_any_work(tmp_path, monkeypatch, capsys, args) -> None:

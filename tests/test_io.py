@@ -42,3 +42,35 @@ def test_a_safe_name_is_one_plain_path_component(name) -> None:
     safe = safe_name(name, "bot")
     assert safe and os.sep not in safe and "\\" not in safe and not safe.startswith((".", "-", "~"))
     assert all(c.isalnum() or c in "_.-" for c in safe)
+
+
+def test_a_librarys_own_error_on_a_full_disk_is_the_disk_full_error(tmp_path, monkeypatch) -> None:
+    import errno
+
+    import huggingtweets._io as io_
+    from huggingtweets.errors import TrainingError, as_user_error
+
+    def save_on_full_disk(folder):  # torch.save and safetensors say so in their own words
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 3110464 vs 3110352")
+
+    with pytest.raises(RuntimeError, match="unexpected pos"):  # room left: a bug stays a bug
+        with atomic_dir(tmp_path / "model") as folder:
+            save_on_full_disk(folder)
+    monkeypatch.setattr(io_, "disk_full", lambda path: True)
+    with pytest.raises(OSError) as caught:
+        with atomic_dir(tmp_path / "model") as folder:
+            save_on_full_disk(folder)
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(tmp_path / "model")
+    assert str(as_user_error(caught.value)).startswith(f"the disk is full writing {tmp_path / 'model'}.")
+    with pytest.raises(TrainingError):  # our own errors pass as they are
+        with atomic_dir(tmp_path / "model"):
+            raise TrainingError("loss is nan. Lower --learning-rate")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written is left
+
+
+def test_an_out_folder_whose_name_is_too_long_is_one_line(tmp_path) -> None:
+    from huggingtweets._io import claim_folder
+    from huggingtweets.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"can't write to .* \(File name too long\)"):
+        claim_folder(tmp_path / ("a" * 300))

@@ -81,3 +81,18 @@ def test_a_cached_hub_model_loads_with_the_hub_out_of_reach(hub_out_of_reach, tm
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     model, tokenizer = load_model("dot/tiny")
     assert len(tokenizer) == built.config.vocab_size and model.num_parameters() == built.num_parameters()
+
+
+@pytest.mark.parametrize("what", ["base model", "model"])
+def test_a_model_that_does_not_write_text_is_refused_by_name(tmp_path, what) -> None:
+    # BERT loads as a causal model in transformers (with a warning) and would train nonsense
+    from transformers import BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM
+
+    BertForMaskedLM(BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                               intermediate_size=32)).save_pretrained(tmp_path / "bert")
+    DistilBertForMaskedLM(DistilBertConfig(vocab_size=64, dim=16, n_layers=1, n_heads=2,
+                                           hidden_dim=32)).save_pretrained(tmp_path / "distilbert")
+    for name, kind in (("bert", "BertForMaskedLM"), ("distilbert", "DistilBertForMaskedLM")):
+        with pytest.raises(ModelError, match=rf"the {what} .*{name} is a {kind}, which does not write text left "
+                                             "to right. Use a text-generation model such as gpt2"):
+            load_model(str(tmp_path / name), what=what)

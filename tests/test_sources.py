@@ -37,10 +37,32 @@ def test_json_jsonl_and_text_files(tmp_path, name, body) -> None:
 def test_unknown_columns_are_listed_with_the_flag_to_pick_one(tmp_path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("when,words\n2024-01-01,hello there friend\n", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"columns are when, words.*--text-column"):
+    with pytest.raises(SourceError, match=r"columns are 'when', 'words'.*--text-column"):
         read_posts(path)
     posts, _ = read_posts(path, text_column="words")
     assert posts[0].text == "hello there friend" and posts[0].created_at is None
+
+
+def test_a_column_named_as_the_error_lists_it_is_found(tmp_path) -> None:
+    # a header typed "id, text" leaves a space before the name; the listed name, typed back, must work
+    path = tmp_path / "spaced.csv"
+    path.write_text("id, words\n1, hello there friend\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"columns are 'id', ' words'"):
+        read_posts(path)
+    assert [p.text.strip() for p in read_posts(path, text_column="words")[0]] == ["hello there friend"]
+    path.write_text("id, text\n1, found by name\n", encoding="utf-8")
+    assert [p.text.strip() for p in read_posts(path)[0]] == ["found by name"]
+
+
+def test_a_text_column_without_text_names_the_other_columns(tmp_path) -> None:
+    # every row's columns count (the first row of a JSON file may lack the text), and a column of
+    # objects is not text: the error lists where else to look instead of failing the same way again
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps([{"id": 1}, {"id": 2, "tweet": {"full_text": "hi"}, "body_text": "hello there"}]))
+    with pytest.raises(SourceError, match=r"column 'tweet' holds no text \(its values are empty and objects\); "
+                                          r"its other columns are 'id', 'body_text'.*--text-column"):
+        read_posts(path)
+    assert [p.text for p in read_posts(path, text_column="body_text")[0]] == ["hello there"]
 
 
 def test_non_utf8_file_is_a_clear_error(tmp_path) -> None:

@@ -31,3 +31,29 @@ def test_progress_events_count_up_to_the_last_step(memorised) -> None:
     evals = [e for e in events if isinstance(e, TrainProgress) and "eval_loss" in e.metrics]
     assert len(evals) == 12  # one per epoch
     assert all(e.metrics["perplexity"] == perplexity(e.metrics["eval_loss"]) for e in evals)
+
+
+def test_a_checkpoint_that_meets_a_full_disk_is_the_disk_full_error(memorised, tmp_path, monkeypatch) -> None:
+    import errno
+
+    import pytest
+    import transformers
+
+    import huggingtweets.train as train
+    from huggingtweets.dataset import pack_blocks
+
+    model, tokenizer, _, _ = memorised
+
+    def save_fails(self, *args, **kwargs):  # torch.save says "unexpected pos" when the disk fills
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 3110464 vs 3110352")
+
+    monkeypatch.setattr(transformers.Trainer, "train", save_fails)
+    blocks = pack_blocks(["the ferry is late again"] * 8, tokenizer, block_size=64)
+    with pytest.raises(RuntimeError, match="unexpected pos"):  # room left on the disk: not ours to name
+        train.train_model(model, tokenizer, blocks, blocks, epochs=1, learning_rate=1e-3, batch_size=8,
+                          output_dir=tmp_path / "checkpoints")
+    monkeypatch.setattr(train, "disk_full", lambda path: True)
+    with pytest.raises(OSError) as caught:
+        train.train_model(model, tokenizer, blocks, blocks, epochs=1, learning_rate=1e-3, batch_size=8,
+                          output_dir=tmp_path / "checkpoints")
+    assert caught.value.errno == errno.ENOSPC and "checkpoints" in caught.value.filename

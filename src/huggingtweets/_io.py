@@ -10,6 +10,7 @@ rerun can trust whatever it finds on disk:
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, HuggingTweetsError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_NAME = 100  # characters: file systems allow 255 bytes a name, and a name gets prefixes and suffixes
@@ -48,6 +49,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp_path
         tmp_path.chmod(0o666 & ~_umask())  # mkstemp's 0600 would outlive the rename
         os.replace(tmp_path, target)
+    except Exception as error:
+        mapped = _write_error(error, tmp_path, target)
+        if mapped is error:
+            raise
+        raise mapped from error
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -70,8 +76,38 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except Exception as error:
+        mapped = _write_error(error, tmp, target)
+        if mapped is error:
+            raise
+        raise mapped from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_error(error: Exception, tmp: Path, target: Path) -> Exception:
+    """A failed write as the error a user can act on: one that names the file they will look for,
+    not its hidden temp copy (a full disk names none), and a library's own error on a full disk
+    (torch, safetensors) as the OSError it stands for."""
+    if not isinstance(error, OSError):
+        if isinstance(error, HuggingTweetsError) or not disk_full(target):
+            return error
+        error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if error.filename is None or str(error.filename).startswith(str(tmp)):
+        error.filename = str(target)
+    return error
+
+
+def disk_full(path: Path, *, margin: int = 64 * 2**20) -> bool:
+    """Whether the disk holding ``path`` has (nearly) no room left: what a library's write error
+    that is not an OSError (torch.save's RuntimeError, safetensors' own) most likely meant."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
 
 
 MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
@@ -82,9 +118,9 @@ def claim_folder(folder: Path) -> None:
     already holds files this program did not write there: making a bot replaces its base/,
     checkpoints/, model/ and data/, and a user's own files must never go that way."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"--out {folder} is a file, not a folder. Pass a new or empty folder")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"--out {folder} is a file, not a folder. Pass a new or empty folder")
         if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
             raise ConfigError(f"{folder} already holds files that huggingtweets did not write, and making a bot "
                               "there would replace some of them. Pass --out with a new or empty folder")
@@ -92,7 +128,7 @@ def claim_folder(folder: Path) -> None:
         if not (folder / MARKER).is_file():
             write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
                                         "bot is made again.\n")
-    except OSError as error:  # under a file, read-only, no room
+    except OSError as error:  # under a file, read-only, no room, a name too long
         raise ConfigError(f"can't write to {folder} ({error.strerror or error}). "
                           "Pass --out with a folder you can write to") from error
 

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .config import SOURCE_KINDS, WANDB_MODES
-from .errors import HuggingTweetsError, error_line
+from .errors import HuggingTweetsError, as_user_error, error_line
 
 DEMO_SOURCE = "sample"
 
@@ -144,10 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "data":
             return _data(args)
         return _train(args)
-    except HuggingTweetsError as e:
-        if args.debug:
+    except (HuggingTweetsError, OSError) as e:
+        mistake = as_user_error(e)
+        if args.debug or mistake is None:
             raise
-        print(error_line(e), file=sys.stderr)
+        print(error_line(mistake), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         advice = (" Run the same command with --resume to continue from the last checkpoint."

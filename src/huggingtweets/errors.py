@@ -24,6 +24,25 @@ def cause(error: BaseException) -> str:
     return text[0].rstrip(".") if text else type(error).__name__
 
 
+def as_user_error(error: BaseException) -> HuggingTweetsError | None:
+    """``error`` as the user's to fix, or None for a bug: ours as they are, and the file-system
+    failures any write can meet (a full disk, a read-only one, a name too long) as one line."""
+    import errno
+
+    if isinstance(error, HuggingTweetsError):
+        return error
+    if not isinstance(error, OSError):
+        return None
+    where = f" writing {error.filename}" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageError(f"the disk is full{where}. Free some space, or make the bot in a folder on another disk")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageError(f"no permission{where} ({error.strerror}). Make the bot in a folder you can write to")
+    if error.errno == errno.ENAMETOOLONG:
+        return StorageError(f"a file name is too long{where}. Make the bot in a folder with a shorter path")
+    return None
+
+
 class ConfigError(HuggingTweetsError):
     """An option value that can't work (names the flag the user typed)."""
 
@@ -46,3 +65,7 @@ class HubError(HuggingTweetsError):
 
 class TrainingError(HuggingTweetsError):
     """Training went wrong in a way that would ship a broken bot (a non-finite loss, no samples)."""
+
+
+class StorageError(HuggingTweetsError):
+    """The disk refused a write: full, read-only, or a path too long."""

@@ -71,8 +71,9 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     offline = not is_folder and not hub.reachable()
     try:
         with hub.offline(offline):
-            tokenizer = AutoTokenizer.from_pretrained(name)
             config = AutoConfig.from_pretrained(name)
+            _check_writes_text(config, name, what)
+            tokenizer = AutoTokenizer.from_pretrained(name)
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
             weights = getattr(torch, dtype)
             try:
@@ -80,6 +81,8 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
                                                              attn_implementation="sdpa")
             except ValueError:  # an architecture without SDPA support
                 model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights)
+    except ModelError:
+        raise
     except Exception as e:  # missing files, a truncated safetensors, an unknown architecture: all one line
         if is_folder:
             raise ModelError(
@@ -104,6 +107,22 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def _check_writes_text(config: Any, name: str, what: str) -> None:
+    """Refuse a model that can't continue text left to right (BERT, T5's encoder, a classifier):
+    transformers would load some of them as a causal model anyway and train nonsense."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    causal = {c for v in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values() for c in ((v,) if isinstance(v, str) else v)}
+    architectures = getattr(config, "architectures", None) or []
+    if config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and (not architectures or causal & set(architectures)):
+        return
+    kind = ", ".join(architectures) or config.model_type
+    raise ModelError(
+        f"the {what} {name} is a {kind}, which does not write text left to right. "
+        "Use a text-generation model such as gpt2, distilgpt2 or HuggingFaceTB/SmolLM2-135M"
+    )
 
 
 def _dtype_name(dtype: Any) -> str:

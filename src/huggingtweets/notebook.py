@@ -25,7 +25,7 @@ from urllib.parse import quote
 from ._io import atomic_path
 from .clean import stats_table
 from .config import SOURCE_KINDS, BotConfig, ScratchShape
-from .errors import ConfigError, HuggingTweetsError, error_line
+from .errors import ConfigError, as_user_error, error_line
 from .events import (
     Event,
     FetchProgress,
@@ -238,12 +238,13 @@ class App:
         log.clear()
         try:
             action(log)
-        except HuggingTweetsError as error:
-            log.error(error_line(error), traceback.format_exc())
-            button.button_style = "danger"
-        except Exception as error:  # a bug or a backend failure: still one line, details folded away
-            log.error(f"Error: {type(error).__name__}: {error}. The details below say more; "
-                      "press the button again or re-run the cell.", traceback.format_exc())
+        except Exception as error:
+            mistake = as_user_error(error)
+            if mistake is None:  # a bug or a backend failure: still one line, details folded away
+                log.error(f"Error: {type(error).__name__}: {error}. The details below say more; "
+                          "press the button again or re-run the cell.", traceback.format_exc())
+            else:
+                log.error(error_line(mistake), traceback.format_exc())
             button.button_style = "danger"
         else:
             button.button_style = "success"

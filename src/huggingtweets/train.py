@@ -11,14 +11,17 @@ The loop reports through `TrainProgress` events and prints nothing:
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._io import disk_full
 from .errors import TrainingError
 from .events import EventHandler, TrainProgress, ignore
 
@@ -125,7 +128,12 @@ def train_model(
     checkpoint = last_complete_checkpoint(Path(output_dir)) if resume else None
     first_step = int(Path(checkpoint).name.split("-")[-1]) if checkpoint else 0
     started = time.perf_counter()
-    output = trainer.train(resume_from_checkpoint=checkpoint)
+    try:
+        output = trainer.train(resume_from_checkpoint=checkpoint)
+    except RuntimeError as error:  # torch.save meets a full disk as a RuntimeError, not an OSError
+        if disk_full(Path(output_dir)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"{output_dir} (a checkpoint)") from error
+        raise
     wall = time.perf_counter() - started
 
     # --- after: the best epoch, which load_best_model_at_end put back in place; its loss was

@@ -63,13 +63,19 @@ def read_posts(
         rows = [_as_row(_load_json(line, path.name, n)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not rows:
         raise SourceError(f"{path.name} holds no posts. Check that it is the right file")
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(key for row in rows for key in row))  # rows of a JSON file may differ
     text_key = _pick(columns, (text_column,) if text_column else TEXT_COLUMNS)
     if text_key is None:
         picked = f"no column '{text_column}'" if text_column else "no text column"
         raise SourceError(
-            f"{path.name} has {picked}; its columns are {', '.join(map(str, columns))}. "
+            f"{path.name} has {picked}; its columns are {_listed(columns)}. "
             "Name the one holding the posts with --text-column"
+        )
+    if not any(isinstance(row.get(text_key), str) and row[text_key].strip() for row in rows):
+        others = [c for c in columns if c != text_key]
+        raise SourceError(
+            f"{path.name}'s column '{text_key}' holds no text ({_kinds(row.get(text_key) for row in rows)}); "
+            f"its other columns are {_listed(others) or 'none'}. Name the one holding the posts with --text-column"
         )
     handle = _handle(rows, columns) or path.stem
     return _to_posts(rows, columns, text_key, handle, source, path.name), handle
@@ -135,11 +141,24 @@ def _as_row(item: Any) -> dict[str, Any]:
 
 
 def _pick(columns: Iterable[Any], wanted: Iterable[str | None]) -> Any | None:
-    by_lower = {str(c).lower(): c for c in columns}
+    """The first of ``wanted`` among ``columns``, ignoring case and the spaces that a
+    header like `id, text` leaves around names."""
+    by_name = {str(c).strip().lower(): c for c in reversed(list(columns))}
     for name in wanted:
-        if name is not None and name.lower() in by_lower:
-            return by_lower[name.lower()]
+        if name is not None and name.strip().lower() in by_name:
+            return by_name[name.strip().lower()]
     return None
+
+
+def _listed(columns: list[Any]) -> str:
+    """Column names as a user would type them, quoted so stray spaces show."""
+    return ", ".join(f"'{c}'" for c in columns[:30]) + (f" and {len(columns) - 30} more" if len(columns) > 30 else "")
+
+
+def _kinds(values: Iterable[Any]) -> str:
+    names = {type(None): "empty", str: "empty", dict: "objects", list: "lists", bool: "true/false",
+             int: "numbers", float: "numbers"}
+    return "its values are " + " and ".join(sorted({names.get(type(v), type(v).__name__) for v in values}))
 
 
 def _handle(rows: list[dict[str, Any]], columns: list[Any]) -> str | None:
