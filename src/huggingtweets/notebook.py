@@ -88,7 +88,11 @@ class App:
     """The widgets of the four steps, built over one `AppState`."""
 
     def __init__(self, state: AppState) -> None:
-        import ipywidgets as w
+        try:
+            import ipywidgets as w
+        except ImportError as e:
+            raise ConfigError("the notebook needs ipywidgets, which is not installed. Run "
+                              "%pip install \"huggingtweets[notebook]\" in a cell, then restart the kernel") from e
 
         self.state = state
         fit = {"layout": w.Layout(width="max-content", min_width="160px")}  # labels never cut off
