@@ -29,6 +29,22 @@ def test_every_person_gets_a_validation_share_of_at_least_one() -> None:
     assert not train_texts & {r["text"] for r in splits.validation}
 
 
+def test_a_large_archive_holds_out_only_its_newest_250_posts() -> None:
+    # past ~250 posts a validation set measures no better, and each post more is one of the newest taken
+    # from training (recipe.MAX_VALIDATION_POSTS)
+    from dataclasses import replace
+    from datetime import timedelta
+
+    people = {h: [replace(p, created_at=p.created_at + timedelta(hours=i)) for i, p in enumerate(posts)]
+              for h, posts in _people({"big": (5000, 50), "small": (600, 50)}).items()}
+    splits = split_and_mix(people, seed=1)
+    assert splits.held_out == {"big": "newest", "small": "newest"}
+    val = Counter(r["handle"] for r in splits.validation)
+    assert val == {"big": 250, "small": 60}
+    newest = {f"big post {i} " for i in range(4750, 5000)}
+    assert {r["text"][:len("big post 4999 ")] for r in splits.validation if r["handle"] == "big"} == newest
+
+
 @pytest.mark.parametrize("sizes", [
     {"a": (1000, 100), "b": (50, 80)},
     {"a": (1200, 120), "b": (300, 40), "c": (40, 200)},
@@ -130,4 +146,4 @@ def test_real_csv_gives_identical_files_for_the_same_seed(tmp_path) -> None:
                      for f in ("stats.json", "train.jsonl", "validation.jsonl", "split.json")})
     assert runs[0] == runs[1]
     validation = runs[0]["validation.jsonl"].decode().splitlines()
-    assert len(validation) == round(8_911 * 0.1)
+    assert len(validation) == 250  # 10% would be 891: the cap (recipe.MAX_VALIDATION_POSTS) holds

@@ -72,8 +72,8 @@ def render_card(facts: CardFacts) -> str:
         "device": m["device"].upper() if m["device"] != "cpu" else "a CPU",
         "dtypes": _dtypes(m),
         "saved_text": _saved_text(m, facts.base_model),
-        "held_out_text": ("the newest 10% of each person's posts, written after every post it trained on"
-                          if m.get("validation_held_out") == "newest" else "10% of each person's posts"),
+        "held_out_text": ("each person's newest posts (10%, at most 250), written after every post it trained on"
+                          if m.get("validation_held_out") == "newest" else "10% of each person's posts (at most 250)"),
         "seed": facts.seed,
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._io import safe_name
 from .errors import ConfigError
+from .recipe import VALIDATION_FRACTION
 
 MAX_PEOPLE = 3  # the original mixed at most 3 people; more blurs every voice
 SOURCE_KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # what --source may force
@@ -49,7 +50,7 @@ class DataOptions:
     keep_newlines: bool = False  # the original found samples better without
     drop_replies: bool = False  # the original kept them: replies are most of many people's voice
     keep_mentions: bool = True  # "@user" stays in the text by default, as the original
-    validation_fraction: float = 0.1  # of each person's posts, at least one each
+    validation_fraction: float = VALIDATION_FRACTION  # of each person's posts: at least 1, at most 250
 
     def __post_init__(self) -> None:
         if self.max_posts < 1:

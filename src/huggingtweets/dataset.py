@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ModelError
 from .post import Post
+from .recipe import MAX_VALIDATION_POSTS, VALIDATION_FRACTION
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from datasets import Dataset
@@ -36,10 +37,12 @@ class Splits:
 
 
 def split_and_mix(
-    posts_by_handle: dict[str, list[Post]], *, validation_fraction: float = 0.1, seed: int = 42
+    posts_by_handle: dict[str, list[Post]], *, validation_fraction: float = VALIDATION_FRACTION,
+    max_validation: int = MAX_VALIDATION_POSTS, seed: int = 42
 ) -> Splits:
-    """Hold out a share of each person's posts, then repeat the smaller people's training
-    posts so everyone contributes about the same characters per epoch (the original's rule).
+    """Hold out a share of each person's posts (at most ``max_validation`` of them), then repeat
+    the smaller people's training posts so everyone contributes about the same characters per
+    epoch (the original's rule).
 
     The held-out posts are each person's newest when their posts have dates: the validation
     perplexity then says how the bot does on posts written after everything it learned from,
@@ -49,7 +52,7 @@ def split_and_mix(
     validation: list[dict[str, str]] = []
     held_out: dict[str, str] = {}
     for handle, posts in posts_by_handle.items():
-        n_val = max(1, round(len(posts) * validation_fraction)) if len(posts) > 1 else 0
+        n_val = min(max_validation, max(1, round(len(posts) * validation_fraction))) if len(posts) > 1 else 0
         if _dated(posts):
             texts = [p.text for p in sorted(posts, key=lambda p: p.created_at)]  # oldest first
             held, kept = texts[len(texts) - n_val:], texts[: len(texts) - n_val]
