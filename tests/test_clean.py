@@ -95,12 +95,16 @@ def test_thin_text_is_a_warning_and_plenty_is_fine() -> None:
 
 
 def test_stats_table_has_a_column_per_person() -> None:
-    table = stats_table([CleanStats("dot", downloaded=616, kept=527), CleanStats("len", downloaded=90, kept=80)],
-                        markdown=True)
-    lines = table.splitlines()
-    assert lines[0] == "| Data | @dot | @len |"
+    people = [CleanStats("dot", downloaded=616, kept=527), CleanStats("<b>len", downloaded=90, kept=80)]
+    lines = stats_table(people, style="markdown").splitlines()
+    assert lines[0] == "| Data | @dot | @<b>len |"
     assert "| Posts downloaded | 616 | 90 |" in lines
     assert "| Posts kept | 527 | 80 |" in lines
+    text = stats_table(people).splitlines()  # aligned for a terminal: numbers end in one column
+    assert len({len(line) for line in text}) == 1 and text[-1].endswith("527       80")
+    html = stats_table(people, style="html")  # a real table for the notebook's proportional font
+    assert html.count("<tr>") == 1 + len(text) - 1 and "@&lt;b&gt;len" in html and "<b>len" not in html
+    assert '<td style="text-align:right;padding:2px 10px">527</td>' in html
 
 
 def test_sample_persona_has_the_noise_the_issue_asks_for() -> None:

@@ -304,3 +304,14 @@ def test_a_damaged_model_or_training_file_is_one_line(tmp_path, monkeypatch, cap
     code, stderr = call_main(["generate", "bot/model", "-n", "1"], capsys)
     assert code == 1 and stderr.startswith("Error: can't load the model in folder bot/model")
     assert len(stderr.strip().splitlines()) == 1
+
+
+def test_a_finished_bot_is_replaced_only_with_overwrite(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert call_main(["data", "sample", "--out", "bot"], capsys)[0] == 0
+    (tmp_path / "bot" / "model").mkdir()
+    (tmp_path / "bot" / "model" / "config.json").write_text("{}")  # as a finished bot's folder holds
+    code, stderr = call_main(["data", "sample", "--out", "bot"], capsys)
+    assert code == 1 and stderr.startswith("Error: bot already holds a bot, made ")
+    assert stderr.rstrip().endswith("Pass --overwrite to replace it, or --out another folder.")
+    assert call_main(["data", "sample", "--out", "bot", "--overwrite"], capsys)[0] == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from huggingtweets.dataset import post_separator
-from huggingtweets.errors import ModelError
+from huggingtweets.errors import ModelError, error_line
 from huggingtweets.models import SCRATCH_EOS, load_base_model, load_model
 
 TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(100)]
@@ -26,7 +26,11 @@ def test_scratch_builds_a_gpt2_folder_and_loads_it_like_any_other(tmp_path, tiny
 
 
 def test_missing_folder_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(ModelError, match="no such folder.*--base-model scratch"):
+    with pytest.raises(ModelError, match="no such folder.*--base-model scratch") as base:
+        load_base_model(str(tmp_path / "no" / "such" / "model"))
+    assert "choose another base model" in error_line(base.value, "notebook")
+    # a bot's model (generate) takes no --base-model: the fix is where bots are
+    with pytest.raises(ModelError, match=r"no such folder.*Check the path: a bot's model is in bots/<name>/model"):
         load_model(str(tmp_path / "no" / "such" / "model"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -66,6 +67,24 @@ def test_training_shows_progress_and_live_perplexity(clicked) -> None:
     assert re.search(r"loss \d+\.\d{3} · validation perplexity [\d,]+\.\d", app.live.value)
     assert "validation perplexity" in app.train_log.text.value  # before → after, from the train stage
     assert (folder / "bots" / "gullhaven_dot" / "model" / "README.md").is_file()
+    assert '<img src="data:image/png;base64,' in app.train_log.text.value and 'alt="the loss curve"' in \
+        app.train_log.text.value  # the loss curve, inline
+    assert "`" not in app.posts_log.text.value  # commands to copy show as code, not backticks
+
+
+def test_the_posts_come_as_a_picture_to_share_labelled_ai_generated(clicked) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    app, folder, _ = clicked
+    picture = folder / "bots" / "gullhaven_dot" / "predictions.png"
+    shown = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="the posts as a picture to share"',
+                      app.samples_table.value)
+    assert shown and base64.b64decode(shown.group(1)) == picture.read_bytes()  # the generated posts, not training's
+    width, height = Image.open(io.BytesIO(picture.read_bytes())).size
+    assert width == 960 and height > 600  # ten posts, one box each
 
 
 def test_generate_shows_ten_posts_from_the_prompt_with_share_links(clicked) -> None:
@@ -104,11 +123,37 @@ def test_a_mistake_is_one_red_line_with_details_folded_away(tmp_path, monkeypatc
     assert app.train_button.disabled
     app.handles[0].value = "missing.csv"
     app.get_posts.click()
-    assert "Error: no such file: missing.csv" in app.posts_log.error_line.value
+    assert ("Error: no such file: missing.csv. Check the path, or upload the file, or type `sample` to try the "
+            "demo.") in app.posts_log.error_line.value  # the notebook's fix, not the CLI's `huggingtweets demo`
     app.handles[0].value = "sample"  # fixed: the same button works again, the error is gone
     app.get_posts.click()
     assert app.get_posts.button_style == "success" and app.posts_log.error_line.value == ""
     assert app.posts_log.fold.layout.display == "none" and not app.train_button.disabled
+
+
+def test_a_refused_x_handle_names_the_notebooks_upload_and_cookie_field(tmp_path, monkeypatch) -> None:
+    import html
+    import sys
+
+    from huggingtweets.sources.x import COOKIES_ENV
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(COOKIES_ENV, "")  # restored after the test: the field sets it in this process
+    monkeypatch.setitem(sys.modules, "snscrape.modules.twitter", None)  # logged-out X: no scraper gets in
+    app = App(AppState(epochs=1.0, scratch=TINY))
+    app.handles[0].value, app.source.value = "@dot", "x"
+    app.get_posts.click()
+    line = html.unescape(app.posts_log.error_line.value)
+    assert "Error: X does not let tools read @dot's posts without a login." in line
+    assert "upload the zip with “X archive / CSV”" in line and "into “X cookies”" in line
+    assert "huggingtweets train" not in line and COOKIES_ENV not in line  # no CLI advice in the notebook
+
+    app.x_cookies.value = "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"
+    app.handles[0].value, app.source.value = "sample", "auto"
+    app.get_posts.click()
+    assert app.get_posts.button_style == "success"
+    assert os.environ[COOKIES_ENV] == "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"  # for twscrape, in memory
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and b"S3CRET" in p.read_bytes()]
 
 
 def test_an_uploaded_csv_is_read(tmp_path, monkeypatch) -> None:

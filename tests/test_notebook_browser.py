@@ -8,6 +8,7 @@ HUGGINGTWEETS_REQUIRE_BROWSER=1, which turns a missing browser into a failure in
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -54,6 +55,7 @@ def voila_url(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    env.pop("HUGGINGTWEETS_X_COOKIES", None)  # an X handle then fails at once, with no traffic (no snscrape here)
     log = open(work / "voila.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "voila", "huggingtweets-demo.ipynb", "--no-browser", f"--port={port}",
@@ -85,16 +87,27 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
         try:
             page.goto(url, timeout=STEP_TIMEOUT)
             handle = page.get_by_placeholder("@user@instance, name.bsky.social, a file path or sample")
-            handle.fill("sample", timeout=STEP_TIMEOUT)  # waits for Voila to run the cells
+            if importlib.util.find_spec("snscrape") is None:  # with it, the X attempt would go to x.com
+                handle.fill("@dot", timeout=STEP_TIMEOUT)  # waits for Voila to run the cells
+                page.get_by_role("button", name="Get posts").click()
+                refused = page.locator("b", has_text="Error: X does not let tools read @dot's posts without a login")
+                expect(refused).to_be_visible(timeout=STEP_TIMEOUT)
+                said = refused.inner_text()  # the notebook's fix: its upload button and cookie field
+                assert "upload the zip with “X archive / CSV”" in said and "into “X cookies”" in said, said
+                assert "huggingtweets train" not in said and "HUGGINGTWEETS_X_COOKIES" not in said, said
+            handle.fill("sample", timeout=STEP_TIMEOUT)
 
             page.get_by_role("button", name="Get posts").click()
-            expect(page.get_by_text("Posts kept")).to_be_visible(timeout=STEP_TIMEOUT)
+            kept = page.locator("table.huggingtweets-stats tr", has_text="Posts kept")  # a real table, aligned
+            expect(kept).to_be_visible(timeout=STEP_TIMEOUT)
+            assert kept.locator("td").all_inner_texts() == ["Posts kept", "527"]
 
             train = page.get_by_role("button", name="Train")
             expect(train).to_be_enabled()
             train.click()
             expect(page.get_by_text("validation perplexity").first).to_be_visible(timeout=STEP_TIMEOUT)
             expect(train).to_have_class(_success, timeout=STEP_TIMEOUT)
+            expect(page.locator('img[alt="the loss curve"]')).to_be_visible()
 
             page.get_by_placeholder("optional: how every post starts, e.g. My dream is").fill("Kevin")
             page.get_by_role("button", name="Generate").click()
@@ -103,6 +116,9 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
             expect(page.get_by_role("button", name="Generate")).to_have_class(_success, timeout=STEP_TIMEOUT)
             assert all(t.startswith("Kevin") for t in
                        page.locator("table.huggingtweets-samples td:nth-child(2)").all_inner_texts())
+            picture = page.locator('img[alt="the posts as a picture to share"]')
+            expect(picture).to_be_visible()
+            assert picture.evaluate("img => img.naturalWidth") == 960
 
             page.get_by_role("button", name="Download model zip").click()
             link = page.get_by_role("link", name="⬇ gullhaven_dot.zip")

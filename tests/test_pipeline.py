@@ -255,7 +255,7 @@ def test_a_folder_holding_someone_elses_files_is_refused_and_kept(tmp_path) -> N
     prepare_data(BotConfig.of(sources=("sample",), out_dir=ours))
     prepare_data(BotConfig.of(sources=("sample",), out_dir=ours))  # a bot folder is made again freely
     (tmp_path / "a_file").write_text("x")
-    with pytest.raises(ConfigError, match="is a file, not a folder"):
+    with pytest.raises(ConfigError, match="is a file"):
         prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "a_file"))
     with pytest.raises(ConfigError, match="can't write to"):
         prepare_data(BotConfig.of(sources=("sample",), out_dir=tmp_path / "a_file" / "under"))
@@ -267,3 +267,25 @@ def test_one_long_post_is_one_line_not_a_trainer_traceback(tmp_path) -> None:
     (tmp_path / "one.txt").write_text("Kevin " + "and the gulls on the harbour wall " * 240 + "\n")
     with pytest.raises(DataError, match="at least 2 are needed"):
         prepare_data(BotConfig.of(sources=(str(tmp_path / "one.txt"),), out_dir=tmp_path / "bot"))
+
+
+def test_a_bot_made_earlier_is_never_replaced_silently(tmp_path) -> None:
+    from huggingtweets.errors import ConfigError
+    from huggingtweets.events import Notice
+
+    out = tmp_path / "bots" / "gullhaven_dot"
+    prepare_data(BotConfig.of(sources=("sample",), out_dir=out))
+    (out / "model").mkdir()
+    (out / "model" / "config.json").write_text("{}")  # a finished bot, as export leaves it
+    with pytest.raises(ConfigError, match=r"already holds a bot, made 20.*Pass --overwrite to replace it, or --out another folder"):
+        prepare_data(BotConfig.of(sources=("sample",), out_dir=out))
+    assert (out / "model" / "config.json").read_text() == "{}"
+
+    events: list = []
+    moved = prepare_data(BotConfig.of(sources=("sample",), out_dir=out, if_bot_exists="new"), events.append)
+    assert moved.out_dir == out.with_name("gullhaven_dot-2") and (moved.out_dir / "data" / "train.jsonl").is_file()
+    assert any(isinstance(e, Notice) and "is kept: this one goes to" in e.message for e in events)
+    assert (out / "model" / "config.json").read_text() == "{}"
+
+    replaced = prepare_data(BotConfig.of(sources=("sample",), out_dir=out, if_bot_exists="replace"))
+    assert replaced.out_dir == out

@@ -136,7 +136,7 @@ def test_a_diverging_run_ends_in_one_error_line_and_leaves_the_previous_bot(tmp_
     metrics_before = (out / "metrics.json").read_bytes()
     capsys.readouterr()
 
-    assert cli_main(common + ["--learning-rate", "1e30"]) == 1  # far past any rate that trains
+    assert cli_main(common + ["--learning-rate", "1e30", "--overwrite"]) == 1  # far past any rate that trains
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error: training diverged: the ")
     assert "nothing was exported" in err[0] and "--learning-rate" in err[0]

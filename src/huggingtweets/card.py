@@ -58,7 +58,7 @@ def render_card(facts: CardFacts) -> str:
         "base_desc": _base_desc(facts.base_model, facts.base_on_hub),
         "post_count": f"{sum(s.kept for s in facts.stats):,}",
         "date_range": _date_range(facts.first_post, facts.last_post),
-        "table": stats_table([replace(st, handle=_inline(st.handle)) for st in facts.stats], markdown=True),
+        "table": stats_table([replace(st, handle=_inline(st.handle)) for st in facts.stats], style="markdown"),
         "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
         "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",
         "epochs_text": _epochs_text(m),

@@ -168,9 +168,9 @@ def check_enough(stats: CleanStats) -> str | None:
     if stats.chars < MIN_CHARS:
         raise DataError(
             f"only {stats.kept} posts ({stats.chars:,} characters) of @{stats.handle} are left after "
-            f"cleaning, and at least {MIN_CHARS:,} characters are needed. Add another handle, "
-            "keep replies (don't pass --drop-replies), or use the X archive for the full history"
-        )
+            f"cleaning, and at least {MIN_CHARS:,} characters are needed",
+            fix="Add another handle, keep replies (don't pass --drop-replies), or use the X archive for the full history",
+            notebook_fix="Add another person, or upload the X archive for the full history")
     if stats.chars < WARN_CHARS:
         return (
             f"@{stats.handle} has only {stats.chars:,} characters of posts (under {WARN_CHARS:,}): "
@@ -189,13 +189,22 @@ _TABLE_ROWS = (
 )
 
 
-def stats_table(stats: list[CleanStats], *, markdown: bool = False) -> str:
-    """The Data/Quantity table, one column per person, as the model card shows it."""
+def stats_table(stats: list[CleanStats], *, style: str = "text") -> str:
+    """The Data/Quantity table, one column per person: aligned text for a terminal, ``markdown``
+    for the model card, ``html`` (handles escaped) for the notebook, whose font is proportional."""
     header = ["Data", *(f"@{s.handle}" for s in stats)]
     rows = [[label, *(f"{getattr(s, key):,}" for s in stats)] for label, key in _TABLE_ROWS]
-    if markdown:
+    if style == "markdown":
         lines = [header, ["---"] * len(header), *rows]
         return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+    if style == "html":
+        from html import escape
+
+        cell = lambda tag, i, text: (f'<{tag} style="text-align:{"left" if i == 0 else "right"};padding:2px 10px">'  # noqa: E731
+                                     f"{escape(text)}</{tag}>")
+        head = "".join(cell("th", i, c) for i, c in enumerate(header))
+        body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
+        return f'<table class="huggingtweets-stats"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = lambda cells: "  ".join(  # noqa: E731
         c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
         p.add_argument("--prompt", help="text every generated post starts with")
         p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+        p.add_argument("--overwrite", action="store_true", help="replace the bot already in the output folder")
         p.add_argument("--fp16-zip", action="store_true", help="half-precision weights in the zip: half the download")
         tracked(p)
         p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(data)
     data.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
     data.add_argument("--seed", type=int, help=f"seed for the split and the mixing (default: {_default('seed')})")
+    data.add_argument("--overwrite", action="store_true", help="replace the bot already in the output folder")
     tracked(data)
     data.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
@@ -198,6 +200,8 @@ def _config(args: argparse.Namespace) -> Any:
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     fields = {name: value for name, value in given.items() if value is not None and value is not False}
     fields.pop("lora_targets", None)
+    if getattr(args, "overwrite", False):
+        fields["if_bot_exists"] = "replace"
     if hasattr(args, "mentions"):
         fields["keep_mentions"] = args.mentions == "keep"
     if getattr(args, "lora_targets", None):

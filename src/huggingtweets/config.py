@@ -109,7 +109,9 @@ class SampleOptions:
             raise ConfigError(f"-n must be between 1 and 100, got {self.num_samples}")
         if any(not c.isprintable() for c in self.prompt):
             raise ConfigError(f"--prompt must be one line of text, without line breaks or control characters, "
-                              f"got {self.prompt!r}. Posts are one line: give the words they start with")
+                              f"got {self.prompt!r}", fix="Posts are one line: give the words they start with",
+                              notebook_fix="The prompt must be one line of text, without line breaks or control "
+                                           "characters. Posts are one line: type the words they start with")
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def check_seed(seed: int | None) -> None:
         raise ConfigError(f"--seed must be between 0 and {2**32 - 1}, got {seed}")
 
 
+IF_BOT_EXISTS = ("refuse", "replace", "new")
 GROUPS = {"data": DataOptions, "train": TrainOptions, "sample": SampleOptions, "track": TrackOptions}
 _GROUP_OF = {f.name: group for group, options in GROUPS.items() for f in fields(options)}  # option → its group
 
@@ -141,6 +144,9 @@ class BotConfig:
 
     sources: tuple[str, ...]  # handles, files or "sample"; up to 3 people
     out_dir: Path | None = None  # None: bots/<handle-handle>
+    # a bot already in out_dir is never replaced silently: "refuse" (one line naming --overwrite),
+    # "replace" (--overwrite, and --resume, which continues it), or "new": the first free <out>-2, -3, ...
+    if_bot_exists: str = "refuse"
     seed: int = 42  # recorded, so the same inputs give the same bot
     fp16_zip: bool = False  # half-precision weights in the zip: half the download, same samples
     data: DataOptions = field(default_factory=DataOptions)
@@ -152,6 +158,8 @@ class BotConfig:
         if not self.sources:
             raise ConfigError("no source given. Pass a file, a handle or `sample`")
         check_seed(self.seed)
+        if self.if_bot_exists not in IF_BOT_EXISTS:
+            raise ConfigError(f"if_bot_exists must be one of {', '.join(IF_BOT_EXISTS)}, got {self.if_bot_exists!r}")
         if len(self.sources) > MAX_PEOPLE:
             raise ConfigError(
                 f"{len(self.sources)} sources given, at most {MAX_PEOPLE} people can be mixed. "

@@ -1,20 +1,34 @@
 """The one small exception tree callers catch.
 
 Every message reads ``<what happened>. <what to do>`` so the CLI and the notebook
-can show it as a single line:
+can show it as a single line. Where the fix is a flag, a command or an environment variable,
+the notebook's own fix (a field to fill, a choice to make) comes with it:
 
     raise SourceError("no such file: tweets.csv. Check the path, or run `huggingtweets demo`")
+    raise ModelError("the Hub can't be reached", fix="use --base-model scratch",
+                     notebook_fix="choose `scratch` as the base model")
 """
 
 from __future__ import annotations
 
+DOORS = ("cli", "notebook")
+
 
 class HuggingTweetsError(Exception):
-    """A problem the user can fix; its message says how."""
+    """A problem the user can fix; its message says how (``fix``, or the message's own end),
+    and ``notebook_fix`` says how in the notebook where that differs."""
+
+    def __init__(self, message: str, *, fix: str | None = None, notebook_fix: str | None = None) -> None:
+        self.what = message.rstrip(".")
+        self.fix = fix
+        self.notebook_fix = notebook_fix
+        super().__init__(f"{self.what}. {fix}" if fix else message)
 
 
-def error_line(error: HuggingTweetsError) -> str:
-    """`Error: <what happened>. <what to do>.`: how both front doors show a mistake."""
+def error_line(error: HuggingTweetsError, door: str = "cli") -> str:
+    """`Error: <what happened>. <what to do>.`: how a front door (``cli`` or ``notebook``) shows a mistake."""
+    if door == "notebook" and error.notebook_fix:
+        return f"Error: {error.what}. {error.notebook_fix.rstrip('.')}."
     return f"Error: {str(error).rstrip('.')}."
 
 

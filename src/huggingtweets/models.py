@@ -60,11 +60,12 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     is_folder = Path(name).is_dir()
+    other = _other_model(what)
     if not is_folder and not hub.is_hub_id(name):
-        raise ModelError(
-            f"no such folder: {name}. Check the path, or use a hub id such as gpt2 "
-            "or --base-model scratch"
-        )
+        if what != "base model":
+            raise ModelError(f"no such folder: {name}. Check the path: a bot's model is in bots/<name>/model")
+        raise ModelError(f"no such folder: {name}", fix="Check the path, or use a hub id such as gpt2 or --base-model "
+                         "scratch", notebook_fix="Check the path, or choose another base model")
     # Offline, huggingface_hub retries every file for about a minute before it looks in its
     # cache; one quick look at the hub first lets a cached model load at once, and a missing
     # one fail at once.
@@ -90,15 +91,12 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
                 "Point at a folder holding config.json, the weights and the tokenizer"
             ) from e
         if offline:
-            raise ModelError(
-                f"can't load the {what} '{name}': the Hugging Face Hub can't be reached and it isn't in the "
-                "local cache. Connect to the internet once to download it, or use a local folder or "
-                "--base-model scratch"
-            ) from e
-        raise ModelError(
-            f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)}). "
-            "Check the id and your internet connection, or use a local folder or --base-model scratch"
-        ) from e
+            raise ModelError(f"can't load the {what} '{name}': the Hugging Face Hub can't be reached and it isn't "
+                             "in the local cache", fix=f"Connect to the internet once to download it, or {other['fix']}",
+                             notebook_fix=f"Connect to the internet once to download it, or {other['notebook_fix']}") from e
+        raise ModelError(f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)})",
+                         fix=f"Check the id and your internet connection, or {other['fix']}",
+                         notebook_fix=f"Check the id and your internet connection, or {other['notebook_fix']}") from e
     model.saved_dtype = saved_dtype
     if tokenizer.pad_token is None:
         tokenizer.pad_token = post_separator(tokenizer)  # only ever padding, masked out
@@ -107,6 +105,14 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def _other_model(what: str) -> dict[str, str]:
+    """What else to load, in each front door's terms: a base model is a choice, a bot's model a folder."""
+    if what == "base model":
+        return {"fix": "use a local folder or --base-model scratch",
+                "notebook_fix": "choose `scratch` as the base model (it needs no download)"}
+    return {"fix": "use a local folder", "notebook_fix": "use a local folder"}
 
 
 def _check_writes_text(config: Any, name: str, what: str) -> None:

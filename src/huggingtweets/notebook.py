@@ -12,8 +12,10 @@ object and every cell can be re-run. Buttons call the library and draw its event
 
 from __future__ import annotations
 
+import base64
 import html
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ._io import atomic_path
+from ._io import atomic_path, holds_bot
 from .clean import stats_table
 from .config import SOURCE_KINDS, BotConfig, ScratchShape
 from .errors import ConfigError, as_user_error, error_line
@@ -35,6 +37,8 @@ from .events import (
     TrainProgress,
 )
 from .pipeline import Bot, PreparedData, prepare_data, train_bot
+from .plots import plot_predictions
+from .sources.x import COOKIES_ENV
 from .tracking import tracking
 
 BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
@@ -105,6 +109,8 @@ class App:
                                    description="X archive / CSV", **fit)
         self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
                                     description="W&B key", layout=w.Layout(width="420px"))
+        self.x_cookies = w.Password(placeholder="only for @handles on X: auth_token=…; ct0=…",
+                                    description="X cookies", layout=w.Layout(width="420px"))
         self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary", **fit)
         self.posts_log = _Log(w)
         # --- 2. train ---
@@ -138,8 +144,8 @@ class App:
         self.download_button.on_click(lambda _: self._step(self.download_button, self.download_log, self._download))
         self.push_button.on_click(lambda _: self._step(self.push_button, self.download_log, self._push))
 
-        self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.get_posts,
-                             self.posts_log.box])
+        self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.x_cookies,
+                             self.get_posts, self.posts_log.box])
         self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.train_button,
                              self.progress, self.live, self.train_log.box])
         self.generate = w.VBox([self.prompt, self.generate_button, self.samples_table, self.generate_log.box])
@@ -157,8 +163,15 @@ class App:
             raise ConfigError("no posts to read. Type a handle (or `sample` for the demo) or upload a file")
         if self.wandb_key.value.strip():  # this process only: never written to a file
             os.environ["WANDB_API_KEY"] = self.wandb_key.value.strip()
+        if self.x_cookies.value.strip():  # the CLI's environment variable, in this process only: never written
+            os.environ[COOKIES_ENV] = self.x_cookies.value.strip()
         kind = None if self.source.value == "auto" else self.source.value
-        config = BotConfig.of(tuple(sources), source=kind, base_model=self.base_model.value)
+        # a bot made elsewhere (the CLI, an earlier session) is kept: this one goes beside it;
+        # the same people again in this session replace this session's own bot
+        again = self.state.config is not None and self.state.data is not None and \
+            self.state.config.sources == tuple(sources)
+        where = {"out_dir": self.state.data.out_dir, "if_bot_exists": "replace"} if again else {"if_bot_exists": "new"}
+        config = BotConfig.of(tuple(sources), source=kind, base_model=self.base_model.value, **where)
         self.state.data = self.state.bot = None
         self.state.samples, self.state.loaded = [], None
         with tracking(config, _View(self, log)) as tracked:
@@ -166,7 +179,7 @@ class App:
         # the bot's folder held as an absolute path: the kernel's working folder may change
         self.state.config, self.state.data = config, replace(data, out_dir=data.out_dir.resolve())
         shown = "".join(f"<li>{html.escape(p['text'])}</li>" for p in data.splits.train[:5])
-        log.html(f"<pre>{html.escape(stats_table(data.stats))}</pre><b>A few cleaned posts:</b><ul>{shown}</ul>")
+        log.html(f"{stats_table(data.stats, style='html')}<b>A few cleaned posts:</b><ul>{shown}</ul>")
 
     def _train(self, log: _Log) -> None:
         state = self.state
@@ -174,12 +187,17 @@ class App:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
         config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value,
                          out_dir=state.data.out_dir, **({"scratch": state.scratch} if state.scratch else {}))
+        if holds_bot(state.data.out_dir):
+            log.line(f"• Replacing the bot made earlier in this session in {state.data.out_dir}")
         self.progress.value, self.progress.bar_style = 0, "info"
         with tracking(config, _View(self, log)) as tracked:
             state.bot = train_bot(config, state.data, tracked.on_event, links=tracked.links)
         state.samples, state.loaded = state.bot.samples, None
         self.progress.bar_style = "success"
-        self.samples_table.value = samples_html(state.bot.samples)
+        for name, url in tracked.links.items():  # online runs only
+            log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
+        log.html(png_html(state.bot.out_dir / "loss.png", "the loss curve"))
+        self._show_samples(state.bot.samples, prompt=config.sample.prompt)
 
     def _generate(self, log: _Log) -> None:
         from .generate import CopyDetector, sample_posts
@@ -194,7 +212,7 @@ class App:
         log.line(f"• Writing {N_SAMPLES} posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
         run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=N_SAMPLES, copies=copies)
         state.samples = run.posts
-        self.samples_table.value = samples_html(run.posts)
+        self._show_samples(run.posts, prompt=self.prompt.value)
         log.line(f"  {run.copy_rate:.0%} of the posts drawn were near-copies of training posts"
                  + (" and were replaced" if run.copies else ""))
 
@@ -218,6 +236,13 @@ class App:
         url = push_model(bot.model_dir, self.repo_id.value.strip(), token=token, private=self.private.value)
         log.html(f'Pushed to <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a> '
                  f"({'private' if self.private.value else 'public'}).")
+
+    def _show_samples(self, samples: list[Any], *, prompt: str) -> None:
+        """The posts as a table with share links, and as the picture to share (predictions.png)."""
+        bot = self._bot()
+        picture = plot_predictions([s.text for s in samples], self.state.data.name, bot.out_dir / "predictions.png",
+                                   prompt=prompt)
+        self.samples_table.value = samples_html(samples) + png_html(picture, "the posts as a picture to share")
 
     # --- plumbing ---
 
@@ -248,7 +273,7 @@ class App:
                 log.error(f"Error: {type(error).__name__}: {error}. The details below say more; "
                           "press the button again or re-run the cell.", traceback.format_exc())
             else:
-                log.error(error_line(mistake), traceback.format_exc())
+                log.error(error_line(mistake, "notebook"), traceback.format_exc())
             button.button_style = "danger"
         else:
             button.button_style = "success"
@@ -277,7 +302,9 @@ class _Log:
         self.lines: list[str] = []
 
     def line(self, text: str) -> None:
-        self.html(f"<pre style='margin:0'>{html.escape(text)}</pre>")
+        """One line of plain text; `code` spans (a command to copy) shown as code, not backticks."""
+        shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+        self.html(f"<pre style='margin:0'>{shown}</pre>")
 
     def html(self, fragment: str) -> None:
         self.lines.append(fragment)
@@ -324,6 +351,12 @@ class _View:
             self.log.line(f"  {event.message}")  # the stats table and the samples get their own display
         elif isinstance(event, Notice):
             self.log.line(("Warning: " if event.level == "warning" else "  ") + event.message)
+
+
+def png_html(path: Path, alt: str) -> str:
+    """A PNG inline (Colab, Jupyter and Voila all show it without serving files)."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="max-width:640px;display:block">'
 
 
 def samples_html(samples: list[Any]) -> str:

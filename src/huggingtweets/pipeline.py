@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 from . import hub
-from ._io import claim_folder, write_json, write_jsonl
+from ._io import claim_folder, holds_bot, write_json, write_jsonl
 from .card import CardFacts, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
@@ -40,7 +41,7 @@ from .events import (
 from .export import export_model
 from .generate import CopyDetector, Sample, prompt_tokens, sample_posts
 from .models import add_lora, load_base_model
-from .plots import plot_losses
+from .plots import plot_losses, plot_predictions
 from .post import Post, Profile
 from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
@@ -122,8 +123,14 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler) -> tupl
     names = [fetched[i].profile.handle if i in fetched else handle_hint(spec, kinds[i])
              for i, spec in enumerate(config.sources)]
     config = config.with_out_dir(names)
+    if config.if_bot_exists == "new" and holds_bot(Path(config.out_dir)):  # type: ignore[arg-type]
+        taken = Path(config.out_dir)  # type: ignore[arg-type]
+        free = next(taken.with_name(f"{taken.name}-{n}") for n in count(2)
+                    if not holds_bot(taken.with_name(f"{taken.name}-{n}")))
+        on_event(Notice(f"{taken} holds a bot made earlier, which is kept: this one goes to {free}", level="info"))
+        config = replace(config, out_dir=free)
     if main:
-        claim_folder(Path(config.out_dir))  # type: ignore[arg-type]
+        claim_folder(Path(config.out_dir), replace_bot=config.if_bot_exists == "replace" or config.train.resume)  # type: ignore[arg-type]
     for i, kind in enumerate(kinds):
         if kind in LIVE:
             fetched[i] = fetch(i, Path(config.out_dir) / "raw")  # type: ignore[arg-type]
@@ -288,8 +295,8 @@ def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any
     if not run.posts:
         raise TrainingError(
             f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
-            f" (validation perplexity {m['perplexity_after']:.1f}). Train longer with more --epochs, "
-            "or try another base model")
+            f" (validation perplexity {m['perplexity_after']:.1f})", fix="Train longer with more --epochs, or try "
+            "another base model", notebook_fix="Train longer (more Epochs), or choose another base model")
     m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
                            Sampled(run.texts, [s.copy for s in run.posts], run.copy_rate)))
@@ -304,6 +311,7 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     on_event(StageStarted("export", "Writing the model folder, card and zip"))
     plot_losses(log_history, out / "loss.png", title=f"{data.name} on {config.train.base_model}")
     write_jsonl(out / "samples.jsonl", ({"prompt": config.sample.prompt, "text": s.text, "copy": s.copy} for s in samples))
+    plot_predictions([s.text for s in samples], data.name, out / "predictions.png", prompt=config.sample.prompt)
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
     card = render_card(CardFacts(
         profiles=data.profiles, stats=data.stats, base_model=config.train.base_model,

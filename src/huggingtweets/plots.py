@@ -36,3 +36,41 @@ def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return path
+
+
+AI_LABEL = "AI-generated with huggingtweets: not written by"
+
+
+def plot_predictions(posts: list[str], who: str, path: Path, *, prompt: str = "") -> Path:
+    """The bot's posts as one picture to share, each post in its own box, labelled as
+    AI-generated on the picture itself (a label in a caption is lost when the picture travels)."""
+    import textwrap
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    wrapped = [textwrap.fill(p, width=78) for p in posts]
+    heights = [t.count("\n") + 1 for t in wrapped]
+    line = 0.17  # inches per line of 9-point text
+    total = 1.1 + sum(h * line + 0.32 for h in heights)
+    fig = plt.figure(figsize=(6.4, total), dpi=150)
+    fig.patch.set_facecolor("white")
+    y = total - 0.35
+    fig.text(0.04, y / total, f"@{who} bot" + (f" — “{prompt}”" if prompt else ""), fontsize=12,
+             fontweight="bold", va="top")
+    y -= 0.38
+    fig.text(0.04, y / total, f"{AI_LABEL} @{who}", fontsize=8.5, color="#b00020", va="top")
+    y -= 0.3
+    for text, h in zip(wrapped, heights):
+        box = h * line + 0.14
+        fig.patches.append(FancyBboxPatch((0.035, (y - box) / total), 0.93, box / total, transform=fig.transFigure,
+                                          boxstyle="round,pad=0.004", facecolor="#f4f6f8", edgecolor="#d0d7de"))
+        fig.text(0.055, (y - 0.07) / total, text, fontsize=9, va="top", linespacing=1.35)
+        y -= box + 0.18
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return path

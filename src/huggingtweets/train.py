@@ -236,8 +236,11 @@ def _finite_loss_callback(learning_rate: float) -> Any:
                     what = "training" if key == "loss" else "validation"
                     raise TrainingError(
                         f"training diverged: the {what} loss became {value} at step {state.global_step} of "
-                        f"{state.max_steps}, so nothing was exported. Train again with a lower --learning-rate "
-                        f"(this run used {learning_rate:g}; try {learning_rate / 4:g})")
+                        f"{state.max_steps}, so nothing was exported",
+                        fix=f"Train again with a lower --learning-rate (this run used {learning_rate:g}; "
+                            f"try {learning_rate / 4:g})",
+                        notebook_fix="Train again, or choose another base model (this run's learning rate, "
+                                     f"{learning_rate:g}, was too high for it)")
 
     return FiniteLossCallback()
 

@@ -35,6 +35,8 @@ REPOST_COLUMNS = ("is_retweet", "is_repost", "retweeted", "isretweet", "reblog")
 # X's own: "Thu Nov 03 08:50:26 +0000 2022" (parsed by hand: strptime is slow on large archives)
 _X_TIME = re.compile(r"\w{3} (\w{3}) (\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d) (\d{4})")
 _MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+NAME_THE_COLUMN = {"fix": "Name the one holding the posts with --text-column",
+                   "notebook_fix": "Rename the one holding the posts to `text` and upload the file again"}
 
 
 def read_posts(
@@ -43,9 +45,8 @@ def read_posts(
     """Read every post in ``path``; return them and the author's handle."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(
-            f"no such file: {path}. Check the path, or run `huggingtweets demo` to try the sample"
-        )
+        raise SourceError(f"no such file: {path}", fix="Check the path, or run `huggingtweets demo` to try the sample",
+                          notebook_fix="Check the path, or upload the file, or type `sample` to try the demo")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SourceError(
@@ -67,15 +68,12 @@ def read_posts(
     text_key = _pick(columns, (text_column,) if text_column else TEXT_COLUMNS)
     if text_key is None:
         picked = f"no column '{text_column}'" if text_column else "no text column"
-        raise SourceError(
-            f"{path.name} has {picked}; its columns are {_listed(columns)}. "
-            "Name the one holding the posts with --text-column"
-        )
+        raise SourceError(f"{path.name} has {picked}; its columns are {_listed(columns)}", **NAME_THE_COLUMN)
     if not any(isinstance(row.get(text_key), str) and row[text_key].strip() for row in rows):
         others = [c for c in columns if c != text_key]
         raise SourceError(
             f"{path.name}'s column '{text_key}' holds no text ({_kinds(row.get(text_key) for row in rows)}); "
-            f"its other columns are {_listed(others) or 'none'}. Name the one holding the posts with --text-column"
+            f"its other columns are {_listed(others) or 'none'}", **NAME_THE_COLUMN
         )
     handle = _handle(rows, columns) or path.stem
     return _to_posts(rows, columns, text_key, handle, source, path.name), handle

@@ -30,6 +30,17 @@ COOKIES_HOWTO = (
     f"Or read X as yourself: pip install 'huggingtweets[twscrape]' and set {COOKIES_ENV} to the "
     "auth_token and ct0 cookies of a browser logged in to x.com (\"auth_token=...; ct0=...\")"
 )
+# the same two routes in the notebook's terms: its upload button and its cookie field
+ARCHIVE_HOWTO_NOTEBOOK = (
+    "Download your archive from X (Settings → Your account → Download an archive of your data) "
+    "and upload the zip with “X archive / CSV”"
+)
+COOKIES_HOWTO_NOTEBOOK = (
+    "Or read X as yourself: run %pip install \"huggingtweets[twscrape]\" in a cell and paste the auth_token "
+    "and ct0 cookies of a browser logged in to x.com into “X cookies” (\"auth_token=...; ct0=...\")"
+)
+BOTH = {"fix": f"{ARCHIVE_HOWTO}. {COOKIES_HOWTO}", "notebook_fix": f"{ARCHIVE_HOWTO_NOTEBOOK}. {COOKIES_HOWTO_NOTEBOOK}"}
+ARCHIVE = {"fix": ARCHIVE_HOWTO, "notebook_fix": ARCHIVE_HOWTO_NOTEBOOK}
 _RATE_LIMIT_WAIT = 15 * 60  # seconds: X's rate-limit windows are 15 minutes
 FETCH_TIMEOUT = 45 * 60  # seconds for a whole fetch: 3,200 posts with two rate-limit waits fit
 X_HOME = "https://x.com"  # asked once before twscrape starts: is X there at all?
@@ -43,14 +54,13 @@ def fetch_x(spec: str, *, max_posts: int = 3200) -> tuple[list[Post], Profile]:
     try:
         import snscrape.modules.twitter as sntwitter
     except Exception as e:  # not installed, or broken on this Python
-        raise SourceError(f"X does not let tools read @{handle}'s posts without a login. "
-                          f"{ARCHIVE_HOWTO}. {COOKIES_HOWTO}") from e
+        raise SourceError(f"X does not let tools read @{handle}'s posts without a login", **BOTH) from e
     try:
         tweets = list(islice(sntwitter.TwitterUserScraper(handle).get_items(), max_posts))
     except Exception as e:  # X answers scrapers with 4xx walls; snscrape raises its own types
-        raise SourceError(f"X refused to show @{handle}'s posts ({cause(e)}). {ARCHIVE_HOWTO}. {COOKIES_HOWTO}") from e
+        raise SourceError(f"X refused to show @{handle}'s posts ({cause(e)})", **BOTH) from e
     if not tweets:
-        raise SourceError(f"X showed no posts of @{handle}. {ARCHIVE_HOWTO}. {COOKIES_HOWTO}")
+        raise SourceError(f"X showed no posts of @{handle}", **BOTH)
     return _posts(tweets, handle), _profile(tweets[0].user, handle)
 
 
@@ -60,15 +70,18 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
         import twscrape
         from twscrape.utils import parse_cookies
     except ImportError as e:
-        raise SourceError(f"{COOKIES_ENV} is set but twscrape is not installed. "
-                          "Run `pip install 'huggingtweets[twscrape]'`") from e
+        raise SourceError(f"{COOKIES_ENV} is set but twscrape is not installed",
+                          fix="Run `pip install 'huggingtweets[twscrape]'`",
+                          notebook_fix="Run %pip install \"huggingtweets[twscrape]\" in a cell, then press the button again") from e
     try:
         cookies = parse_cookies(cookie_text)
     except ValueError:
         cookies = {}
     if not (cookies.get("auth_token") and cookies.get("ct0")):
-        raise SourceError(f"{COOKIES_ENV} holds no auth_token and ct0 cookies. Copy both from a browser "
-                          "logged in to x.com (developer tools → Application → Cookies)")
+        raise SourceError(f"{COOKIES_ENV} holds no auth_token and ct0 cookies",
+                          fix="Copy both from a browser logged in to x.com (developer tools → Application → Cookies)",
+                          notebook_fix="“X cookies” holds no auth_token and ct0 cookies. Copy both from a browser "
+                                       "logged in to x.com (developer tools → Application → Cookies)")
     _check_reachable()
     pool = _memory_pool(twscrape, cookies)
 
@@ -83,17 +96,17 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
         user, tweets = _run_bounded(fetch, FETCH_TIMEOUT)
     except TimeoutError as e:
         raise SourceError(f"X did not give @{handle}'s posts within {FETCH_TIMEOUT // 60} minutes (twscrape "
-                          f"retries a failing connection for ever). {ARCHIVE_HOWTO}") from e
+                          "retries a failing connection for ever)", **ARCHIVE) from e
     except Exception as e:  # network and X's own errors, as twscrape raises them
-        raise SourceError(f"X could not be read with your cookies ({type(e).__name__}: {e}). "
-                          f"{ARCHIVE_HOWTO}") from e
+        raise SourceError(f"X could not be read with your cookies ({type(e).__name__}: {e})", **ARCHIVE) from e
     if pool.refused:
-        raise SourceError(f"X refused the cookies in {COOKIES_ENV} ({pool.refused}). Log in to x.com "
-                          "again and copy fresh auth_token and ct0 cookies")
+        raise SourceError(f"X refused your cookies ({pool.refused})",
+                          fix=f"Log in to x.com again and copy fresh auth_token and ct0 cookies into {COOKIES_ENV}",
+                          notebook_fix="Log in to x.com again and paste fresh auth_token and ct0 cookies into “X cookies”")
     if user is None:
         raise SourceError(f"X has no account @{handle}. Check the spelling")
     if not tweets:
-        raise SourceError(f"X showed no posts of @{handle}. {ARCHIVE_HOWTO}")
+        raise SourceError(f"X showed no posts of @{handle}", **ARCHIVE)
     return _posts(tweets, handle), _profile(user, handle)
 
 
@@ -104,8 +117,10 @@ def _check_reachable() -> None:
     try:
         httpx.head(X_HOME, timeout=15)
     except httpx.HTTPError as e:
-        raise SourceError(f"x.com can't be reached ({cause(e)}). Check the internet connection, "
-                          f"or read your archive instead: {ARCHIVE_HOWTO}") from e
+        raise SourceError(f"x.com can't be reached ({cause(e)})",
+                          fix=f"Check the internet connection, or read your archive instead: {ARCHIVE_HOWTO}",
+                          notebook_fix="Check the internet connection, or read your archive instead: "
+                                       f"{ARCHIVE_HOWTO_NOTEBOOK}") from e
 
 
 def _run_bounded(make: Any, timeout: float) -> Any:
