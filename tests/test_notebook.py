@@ -156,6 +156,11 @@ def test_a_refused_x_handle_names_the_notebooks_upload_and_cookie_field(tmp_path
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and b"S3CRET" in p.read_bytes()]
 
 
+def test_the_epochs_menu_starts_on_the_recipes_count_shown_by_name() -> None:
+    app = App(AppState())
+    assert app.epochs.label == "the recipe's" and app.epochs.index == 0  # not an empty box
+
+
 def test_an_uploaded_csv_is_read(tmp_path, monkeypatch) -> None:
     from datetime import datetime, timezone
 

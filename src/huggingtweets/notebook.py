@@ -42,8 +42,9 @@ from .sources.x import COOKIES_ENV
 from .tracking import tracking
 
 BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
-# None: the recipe's count for the base (recipe.py)
-EPOCH_CHOICES = (("recipe's", None), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
+# 0: the recipe's count for the base (recipe.py); a menu shows a None value as an empty box
+RECIPE_EPOCHS = 0.0
+EPOCH_CHOICES = (("the recipe's", RECIPE_EPOCHS), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
 N_SAMPLES = 10  # posts per "Generate", as the original wrote
 AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
 
@@ -115,7 +116,7 @@ class App:
         self.posts_log = _Log(w)
         # --- 2. train ---
         self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
-        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs, description="Epochs")
+        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs or RECIPE_EPOCHS, description="Epochs")
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
         self.live = w.HTML()  # loss and perplexity as they come
@@ -185,7 +186,7 @@ class App:
         state = self.state
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
-        config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value,
+        config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value or None,
                          out_dir=state.data.out_dir, **({"scratch": state.scratch} if state.scratch else {}))
         if holds_bot(state.data.out_dir):
             log.line(f"• Replacing the bot made earlier in this session in {state.data.out_dir}")
@@ -302,7 +303,9 @@ class _Log:
         self.lines: list[str] = []
 
     def line(self, text: str) -> None:
-        """One line of plain text; `code` spans (a command to copy) shown as code, not backticks."""
+        """One line of plain text; `code` spans (a command to copy) shown as code, not backticks, and
+        paths under the notebook's folder as it sees them (bots/..., not /content/bots/...)."""
+        text = text.replace(str(Path.cwd()) + os.sep, "")
         shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
         self.html(f"<pre style='margin:0'>{shown}</pre>")
 
