@@ -140,6 +140,20 @@ def test_a_member_whose_checksum_fails_is_one_line(tmp_path) -> None:
         read_archive(damaged)
 
 
+def test_a_member_compressed_in_an_unknown_way_is_one_line_saying_so(tmp_path) -> None:
+    odd = zip_folder(FIXTURES / "x_archive", tmp_path / "odd.zip")
+    data = bytearray(odd.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # compression method 99 everywhere
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset:start + offset + 2] = (99).to_bytes(2, "little")
+            start += 4
+    odd.write_bytes(bytes(data))
+    with pytest.raises(SourceError, match="compressed in a way that can't be read.*unzip it") as caught:
+        read_archive(odd)
+    assert "encrypted" not in str(caught.value)
+
+
 def test_an_encrypted_member_is_one_line(tmp_path) -> None:
     locked = zip_folder(FIXTURES / "x_archive", tmp_path / "locked.zip")
     data = bytearray(locked.read_bytes())

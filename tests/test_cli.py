@@ -249,7 +249,8 @@ def test_ctrl_c_while_the_command_imports_is_one_line(monkeypatch, capsys) -> No
 
 @pytest.mark.parametrize("errno_, says", [(28, "the disk is full writing {out}/data/train.jsonl. Free some space"),
                                           (30, "no permission writing {out}/data/train.jsonl (Read-only file system)"),
-                                          (36, "a file name is too long writing {out}/data/train.jsonl")])
+                                          (36, "a file name is too long writing {out}/data/train.jsonl"),
+                                          (21, "a folder sits where the file {out}/data/train.jsonl goes. Move")])
 def test_a_disk_that_refuses_a_write_is_one_line(tmp_path, monkeypatch, capsys, errno_, says) -> None:
     import os
 

@@ -21,8 +21,11 @@ def test_written_files_and_folders_get_the_umasks_permissions(tmp_path, umask_02
     write_text(tmp_path / "card.md", "# card\n")
     with atomic_dir(tmp_path / "model") as folder:
         (folder / "weights").write_bytes(b"0")
+        (folder / "model.safetensors").write_bytes(b"0")
+        (folder / "model.safetensors").chmod(0o600)  # as a library may write its files
     assert stat.S_IMODE((tmp_path / "card.md").stat().st_mode) == 0o644  # not mkstemp's 0600
     assert stat.S_IMODE((tmp_path / "model").stat().st_mode) == 0o755  # not mkdtemp's 0700
+    assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644
 
 
 def test_a_killed_writes_leftovers_go_with_the_next_write(tmp_path) -> None:

@@ -68,7 +68,7 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would outlive the rename
+        _usual_permissions(tmp)  # mkdtemp's 0700, and libraries' 0600 files, would outlive the rename
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -84,6 +84,15 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         raise mapped from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _usual_permissions(folder: Path) -> None:
+    """The permissions the user's umask gives a new file or folder, on ``folder`` and all in it."""
+    mask = _umask()
+    folder.chmod(0o777 & ~mask)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def _write_error(error: Exception, tmp: Path, target: Path) -> Exception:

@@ -52,6 +52,9 @@ def as_user_error(error: BaseException) -> HuggingTweetsError | None:
         return StorageError(f"the disk is full{where}. Free some space, or make the bot in a folder on another disk")
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StorageError(f"no permission{where} ({error.strerror}). Make the bot in a folder you can write to")
+    if error.errno == errno.EISDIR:
+        target = error.filename2 or error.filename
+        return StorageError(f"a folder sits where the file {target} goes. Move that folder away, then run again")
     if error.errno == errno.ENAMETOOLONG:
         return StorageError(f"a file name is too long{where}. Make the bot in a folder with a shorter path")
     return None

@@ -125,11 +125,11 @@ def _read(zf: zipfile.ZipFile, member: str, limit: int | None = None) -> bytes:
                 chunks.append(chunk)
     except zipfile.BadZipFile as e:
         raise SourceError(f"{member} in the archive is damaged ({e}). Download the archive again") from e
-    except RuntimeError as e:  # an encrypted member
-        raise SourceError(f"{member} in the archive is encrypted ({e}). Pass the archive as X sent it") from e
-    except NotImplementedError as e:  # a compression method zipfile can't read
+    except NotImplementedError as e:  # a compression method zipfile can't read (a RuntimeError: first)
         raise SourceError(f"{member} in the archive is compressed in a way that can't be read ({e}). "
                           "Pass the archive as X sent it, or unzip it and pass data/tweets.js") from e
+    except RuntimeError as e:  # an encrypted member
+        raise SourceError(f"{member} in the archive is encrypted ({e}). Pass the archive as X sent it") from e
     return b"".join(chunks)
 
 
