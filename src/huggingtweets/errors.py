@@ -11,8 +11,6 @@ the notebook's own fix (a field to fill, a choice to make) comes with it:
 
 from __future__ import annotations
 
-DOORS = ("cli", "notebook")
-
 
 class HuggingTweetsError(Exception):
     """A problem the user can fix; its message says how (``fix``, or the message's own end),
