@@ -123,6 +123,18 @@ def _short_config(out, **kw) -> BotConfig:
                      scratch=TINY, batch_size=8, block_size=64, **kw)
 
 
+def test_a_short_run_writes_no_checkpoint(tmp_path) -> None:
+    seen = []
+
+    def watch(event) -> None:  # what a resume could use, looked at while training runs
+        if isinstance(event, TrainProgress):
+            seen.extend(p.name for p in (tmp_path / "short" / "checkpoints").glob("checkpoint-*"))
+
+    bot = make_bot(_short_config(tmp_path / "short"), on_event=watch)
+    assert seen == []  # minutes between checkpoints, and this run took seconds: a write would cost more than it saves
+    assert bot.metrics["steps"] > 0 and bot.model_dir.is_dir()
+
+
 def test_an_interrupted_run_resumes_to_the_same_step(tmp_path) -> None:
     whole = make_bot(_short_config(tmp_path / "whole"))
 
@@ -131,7 +143,7 @@ def test_an_interrupted_run_resumes_to_the_same_step(tmp_path) -> None:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        make_bot(_short_config(tmp_path / "cut"), on_event=disconnect)
+        make_bot(_short_config(tmp_path / "cut", checkpoint_minutes=0), on_event=disconnect)
     assert not (tmp_path / "cut" / "model").exists()  # never a half-written model folder
     assert list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*"))
     # and a second Ctrl-C (or kill -9) while the next checkpoint was being saved: it has no state yet

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from huggingtweets.events import TrainProgress
 from huggingtweets.train import perplexity
 
@@ -57,3 +59,58 @@ def test_a_checkpoint_that_meets_a_full_disk_is_the_disk_full_error(memorised, t
         train.train_model(model, tokenizer, blocks, blocks, epochs=1, learning_rate=1e-3, batch_size=8,
                           output_dir=tmp_path / "checkpoints")
     assert caught.value.errno == errno.ENOSPC and "checkpoints" in caught.value.filename
+
+
+def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300.0, resume: bool = False,
+                     on_event=None):
+    """A tiny model trained on one planted post repeated, checked on other posts: after its first
+    epoch it only overfits, and its validation loss rises. (model, result, validation blocks)."""
+    from helpers import PLANTED, TINY, VARIED
+
+    from huggingtweets.dataset import pack_blocks
+    from huggingtweets.models import load_base_model
+    from huggingtweets.train import train_model
+
+    model, tokenizer = load_base_model("scratch", texts=[PLANTED] + VARIED, folder=tmp_path / "base", shape=TINY,
+                                       seed=0, reuse=True)
+    train = pack_blocks([PLANTED] * 100, tokenizer, block_size=64)
+    evals = pack_blocks(VARIED[40:], tokenizer, block_size=64)
+    result = train_model(model, tokenizer, train, evals, epochs=epochs, learning_rate=1e-2, batch_size=8,
+                         output_dir=tmp_path / "checkpoints", checkpoint_seconds=checkpoint_seconds, resume=resume,
+                         on_event=on_event or (lambda e: None))
+    return model, result, evals
+
+
+def _validation_loss(model, blocks, tmp_path) -> float:
+    """The validation loss of the model as it is now, measured as train_model measures it."""
+    from transformers import Trainer, TrainingArguments, default_data_collator
+
+    args = TrainingArguments(output_dir=str(tmp_path / "evaluate"), per_device_eval_batch_size=8, use_cpu=True,
+                             report_to="none", disable_tqdm=True)
+    return Trainer(model=model, args=args, data_collator=default_data_collator).evaluate(blocks)["eval_loss"]
+
+
+def test_the_best_epoch_is_the_model_kept_when_later_epochs_got_worse(tmp_path) -> None:
+    model, result, evals = _overfitting_run(tmp_path, epochs=8)
+    epoch_losses = [row["eval_loss"] for row in result.log_history if "eval_loss" in row]
+    assert epoch_losses[-1] > min(epoch_losses)  # it did get worse: the case under test
+    assert result.metrics["eval_loss_after"] == min(epoch_losses) and result.metrics["best_epoch"] < 8
+    assert _validation_loss(model, evals, tmp_path) == pytest.approx(min(epoch_losses), rel=1e-4)  # those very weights
+    assert not list((tmp_path / "checkpoints").glob("checkpoint-*"))  # seconds of training: no checkpoint
+
+
+def test_a_run_cut_after_its_best_epoch_resumes_to_the_same_best_weights(tmp_path) -> None:
+    whole_model, whole, evals = _overfitting_run(tmp_path / "whole", epochs=8)
+    best_epoch = whole.metrics["best_epoch"]
+
+    def cut(event) -> None:  # Colab disconnects two epochs after the best one
+        if isinstance(event, TrainProgress) and event.epoch > best_epoch + 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _overfitting_run(tmp_path / "cut", epochs=8, checkpoint_seconds=0, on_event=cut)
+    assert list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*/best.safetensors"))
+    model, resumed, _ = _overfitting_run(tmp_path / "cut", epochs=8, checkpoint_seconds=0, resume=True)
+    assert resumed.metrics["resumed_from_step"] > 0
+    assert resumed.metrics["eval_loss_after"] == pytest.approx(whole.metrics["eval_loss_after"], rel=1e-4)
+    assert _validation_loss(model, evals, tmp_path) == pytest.approx(_validation_loss(whole_model, evals, tmp_path), rel=1e-4)

@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
         p.add_argument("--prompt", help="text every generated post starts with")
         p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+        p.add_argument("--checkpoint-minutes", type=float,
+                       help=f"training time between checkpoints for --resume; shorter runs write none "
+                            f"(default: {_default('checkpoint_minutes')})")
         p.add_argument("--overwrite", action="store_true", help="replace the bot already in the output folder")
         p.add_argument("--fp16-zip", action="store_true", help="half-precision weights in the zip: half the download")
         tracked(p)
@@ -276,6 +279,7 @@ class _TerminalView:
 
     def __init__(self) -> None:
         self.bar: Any = None
+        self.loss: str | None = None  # the last training loss, kept on the bar between the steps that read it
         self.perplexity: str | None = None  # the last validation perplexity, kept on the bar
 
     def __call__(self, event: Any) -> None:
@@ -319,11 +323,11 @@ class _TerminalView:
 
     def _progress(self, event: Any) -> None:
         self._bar(event.total_steps, "  training", "step").update(event.step - self.bar.n)
-        shown = {"loss": f"{event.metrics['loss']:.3f}"} if "loss" in event.metrics else {}
+        if "loss" in event.metrics:  # read every few steps on long runs: the last one stays shown
+            self.loss = f"{event.metrics['loss']:.3f}"
         if "perplexity" in event.metrics:
             self.perplexity = f"{event.metrics['perplexity']:.1f}"
-        if self.perplexity:
-            shown["val ppl"] = self.perplexity
+        shown = {key: value for key, value in (("loss", self.loss), ("val ppl", self.perplexity)) if value}
         if shown:
             self.bar.set_postfix(shown, refresh=False)
 

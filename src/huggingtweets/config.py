@@ -71,6 +71,7 @@ class TrainOptions:
     batch_size: int | None = None  # blocks per optimizer step
     block_size: int | None = None  # tokens per packed block
     resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)
+    checkpoint_minutes: float = 5.0  # training between checkpoints; a shorter run writes none (0: every step)
     lora: bool = False  # train low-rank adapters instead of every weight: for bases too big to fine-tune whole
     lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights
     lora_alpha: int = 32  # scale alpha/r = 2, peft's usual choice
@@ -82,6 +83,8 @@ class TrainOptions:
             raise ConfigError(f"--epochs must be more than 0 and finite, got {self.epochs}. Try --epochs 4")
         if self.learning_rate is not None and not 0 < self.learning_rate < math.inf:
             raise ConfigError(f"--learning-rate must be more than 0 and finite, got {self.learning_rate}")
+        if not 0 <= self.checkpoint_minutes < math.inf:
+            raise ConfigError(f"--checkpoint-minutes must be 0 or more, got {self.checkpoint_minutes}")
         if self.block_size is not None and self.block_size < 16:
             raise ConfigError(f"--block-size must be at least 16 tokens, got {self.block_size}")
         if self.batch_size is not None and self.batch_size < 1:

@@ -86,9 +86,16 @@ def to_fp16(folder: Path) -> None:
     write_text(config_path, json.dumps(config, indent=2) + "\n")
 
 
+# Weights are dense floats: deflate saves 7% of a float16 or float32 GPT-2's weights (26% of a
+# bfloat16 SmolLM2's) at 11-28 MB/s on a 2-core CPU, and took 24 of a 124M bot's 131 s there
+# (benchmarks/time_to_bot.py). They go into the zip as they are; text is compressed.
+STORED = (".safetensors", ".bin", ".gguf", ".png")
+
+
 def zip_folder(folder: Path, target: Path, *, root: str) -> Path:
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                zf.write(path, f"{root}/{path.relative_to(folder).as_posix()}")
+                kind = zipfile.ZIP_STORED if path.name.endswith(STORED) else zipfile.ZIP_DEFLATED
+                zf.write(path, f"{root}/{path.relative_to(folder).as_posix()}", compress_type=kind)
     return target

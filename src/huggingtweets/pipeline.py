@@ -273,7 +273,8 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
         base.model, base.tokenizer, base.train_blocks, base.eval_blocks,
         epochs=recipe.epochs, learning_rate=recipe.learning_rate, batch_size=recipe.batch_size,
         warmup_ratio=recipe.warmup_ratio,
-        output_dir=out / "checkpoints", seed=config.seed, resume=config.train.resume, on_event=on_event,
+        output_dir=out / "checkpoints", seed=config.seed, resume=config.train.resume,
+        checkpoint_seconds=config.train.checkpoint_minutes * 60, on_event=on_event,
     )
     # exported in the dtype it was saved in: float16/bfloat16 as saved, float32 otherwise (models.load_model)
     m = {**result.metrics, "base_dtype": base.saved_dtype, "export_dtype": base.saved_dtype,

@@ -98,7 +98,7 @@ class Tracker:
 
     def _record(self, event: Event) -> None:
         if isinstance(event, TrainProgress):
-            if self.run is not None:
+            if self.run is not None and event.metrics:  # a step whose loss wasn't read has nothing to log
                 self.run.log(_history(event))
         elif isinstance(event, StageStarted) and event.stage == "train":
             self._start_train_run()

@@ -1,8 +1,10 @@
 """Training: fine-tune a causal LM on packed blocks with transformers' `Trainer`.
 
 Validation perplexity is measured before training and after every epoch; the best
-epoch is kept. A loss that stops being finite ends training at once with a `TrainingError`.
-The loop reports through `TrainProgress` events and prints nothing:
+epoch is kept (its trained weights copied in memory, not written to disk). A loss that stops
+being finite ends training at once with a `TrainingError`. Checkpoints (weights + optimizer,
+for `resume`) are written only once training has run ``checkpoint_seconds`` since the last one:
+a short run writes none. The loop reports through `TrainProgress` events and prints nothing:
 
     result = train_model(model, tokenizer, train_blocks, eval_blocks,
                          epochs=1.5, learning_rate=1e-3, batch_size=4, warmup_ratio=0.06,
@@ -27,6 +29,12 @@ from .events import EventHandler, TrainProgress, ignore
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+
+CHECKPOINT_SECONDS = 300.0  # a Colab disconnect loses at most 5 minutes; GPT-2 + Adam state is ~1.5 GB a write
+LOG_POINTS = 200  # training losses logged per run, at most: the loss curve and progress read them
+BEST_RECORD = "best.json"  # in a checkpoint: the best validation loss so far, and its step
+BEST_WEIGHTS = "best.safetensors"  # ... and its trained weights, when they are not the checkpoint's own
 
 
 @dataclass(frozen=True)
@@ -70,12 +78,14 @@ def train_model(
     seed: int = 42,
     resume: bool = False,
     precision: str | None = None,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
     on_event: EventHandler = ignore,
 ) -> TrainResult:
     """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
     ``warmup_ratio``: share of the steps over which the learning rate rises linearly before its
     cosine decay. ``precision`` ("bf16", "fp16", "fp32") overrides the
-    autocast chosen for the hardware; the weights themselves stay in the dtype they have."""
+    autocast chosen for the hardware; the weights themselves stay in the dtype they have.
+    ``checkpoint_seconds``: training time between checkpoints (0: after every step)."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
 
     device, auto_precision = choose_device()
@@ -89,12 +99,13 @@ def train_model(
         per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=batch_size,
         eval_strategy="epoch",
-        save_strategy="epoch",
-        save_total_limit=1,  # plus the best one, which the Trainer never deletes
-        load_best_model_at_end=True,  # the original overfit after ~4 epochs: keep the best
-        metric_for_best_model="eval_loss",
-        greater_is_better=False,
-        logging_steps=1,  # cheap, and the progress bar and notebook want every loss
+        # checkpoints only serve a resume: _keep_best_callback asks for one when it would save more
+        # training than it costs, and keeps the best epoch's weights in memory
+        save_strategy="no",
+        save_total_limit=1,
+        # the loss every 0.5% of the steps (every step in runs under 200): reading it makes the
+        # host wait for the GPU, which a step of a few milliseconds must not do each time
+        logging_steps=1 / LOG_POINTS,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         optim="adamw_torch_fused" if device == "cuda" else "adamw_torch",
@@ -115,6 +126,8 @@ def train_model(
         data_collator=default_data_collator,
         callbacks=[_progress_callback(on_event), _finite_loss_callback(learning_rate)],
     )
+    best = _keep_best_callback(model, checkpoint_seconds)
+    trainer.add_callback(best)
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
 
     # --- before: how surprised is the base model by this person? ---
@@ -136,9 +149,10 @@ def train_model(
         raise
     wall = time.perf_counter() - started
 
-    # --- after: the best epoch, which load_best_model_at_end put back in place; its loss was
-    # measured when it was saved, on the same blocks, so it is not measured again ---
-    loss_after = _best_eval_loss(trainer.state.log_history)
+    # --- after: the best epoch, put back in place; its loss was measured after that epoch, on the
+    # same blocks, so it is not measured again ---
+    best.restore()
+    loss_after = best.loss if math.isfinite(best.loss) else _best_eval_loss(trainer.state.log_history)
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
     step_tokens = batch_size * args.world_size * block_size  # every process trains on its own batch
     tokens_seen = output.global_step * step_tokens
@@ -245,6 +259,81 @@ def _finite_loss_callback(learning_rate: float) -> Any:
     return FiniteLossCallback()
 
 
+def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float) -> Any:
+    """A `TrainerCallback` that keeps the trained weights of the epoch with the lowest validation
+    loss, copied to CPU memory only once training moves on from them (a run whose last epoch is
+    its best copies nothing); ``restore()`` puts them back after training.
+
+    It also asks for a checkpoint once ``checkpoint_seconds`` of training have passed since the
+    last one (or the start), never at the last step: training's end is exported, not resumed.
+    The best so far goes into the checkpoint's folder first (`BEST_RECORD`, `BEST_WEIGHTS`), so a
+    checkpoint the Trainer finished (its trainer_state.json, written last) holds it, and a resumed
+    run keeps it."""
+    from transformers import TrainerCallback
+
+    def trained() -> dict[str, Any]:
+        return {name: p for name, p in model.named_parameters() if p.requires_grad}
+
+    class KeepBestCallback(TrainerCallback):
+        training = False
+        loss = math.inf
+        step: int | None = None  # the step whose weights are the best
+        copy: dict[str, Any] | None = None  # their copy, once training has moved past them
+        saved = 0.0  # when the last checkpoint was written (or training began)
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.training, self.saved = True, time.monotonic()
+            checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if state.global_step and (checkpoint / BEST_RECORD).is_file():  # resumed: the best before the cut
+                record = json.loads((checkpoint / BEST_RECORD).read_text(encoding="utf-8"))
+                self.loss, self.step = record["loss"], record["step"]
+                if (checkpoint / BEST_WEIGHTS).is_file():
+                    from safetensors.torch import load_file
+
+                    self.copy = load_file(checkpoint / BEST_WEIGHTS)
+
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
+                        **kwargs: Any) -> None:
+            loss = (metrics or {}).get("eval_loss", math.inf)
+            if self.training and loss < self.loss:  # the model as it is now is the best
+                self.loss, self.step, self.copy = loss, state.global_step, None
+
+        def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.step is not None and self.copy is None:  # this step moves the weights past the best
+                self.copy = {name: p.detach().to("cpu", copy=True) for name, p in trained().items()}
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # the Trainer saves right after this, before any evaluation of this step
+            if state.global_step >= state.max_steps or time.monotonic() - self.saved < checkpoint_seconds:
+                return
+            control.should_save = True
+            if self.step is not None:
+                from safetensors.torch import save_file
+
+                checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+                checkpoint.mkdir(parents=True, exist_ok=True)
+                if self.copy is not None:  # else the best is these weights: the checkpoint's own
+                    save_file({k: v.contiguous() for k, v in self.copy.items()}, checkpoint / BEST_WEIGHTS)
+                (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step}),
+                                                      encoding="utf-8")
+
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.saved = time.monotonic()
+
+        def restore(self) -> None:
+            """Put the best weights back, when training went on past them."""
+            import torch
+
+            self.training = False
+            if self.copy is None:
+                return
+            with torch.no_grad():
+                for name, p in trained().items():
+                    p.copy_(self.copy[name].to(p.device))
+
+    return KeepBestCallback()
+
+
 def _progress_callback(on_event: EventHandler) -> Any:
     """A `TrainerCallback` that turns the Trainer's logs into `TrainProgress` events."""
     from transformers import TrainerCallback
@@ -257,6 +346,10 @@ def _progress_callback(on_event: EventHandler) -> Any:
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.training = False
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if state.global_step % state.logging_steps:  # the bar moves on steps whose loss isn't read
+                on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), {}))
 
         def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                    **kwargs: Any) -> None:
