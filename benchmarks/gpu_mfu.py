@@ -27,7 +27,8 @@ PEAK_TFLOPS = [("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H100", 989.0), ("H20
                ("A100", 312.0), ("L40S", 362.0), ("L4", 121.0), ("A10G", 70.0), ("T4", 65.0)]
 
 
-def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision: str | None) -> dict[str, float]:
+def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision: str | None,
+            compile: bool = False) -> dict[str, float]:
     """Train `steps` steps; tokens/s between the 3rd step's event and the last one's."""
     import datasets
     import torch
@@ -50,7 +51,7 @@ def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision
 
     with tempfile.TemporaryDirectory() as tmp:
         result = train_model(model, None, train, evals, epochs=1, learning_rate=6e-4, batch_size=batch,
-                             output_dir=Path(tmp), precision=precision, on_event=clock)
+                             output_dir=Path(tmp), precision=precision, compile=compile, on_event=clock)
     first, last = 3, max(times)
     tokens_per_second = (last - first) * batch * block / (times[last] - times[first])
     n = model.num_parameters() - model.transformer.wpe.weight.numel()
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--peak-tflops", type=float, help="the device's dense bf16 peak, if not in the table")
     parser.add_argument("--tiny", action="store_true", help="a 2-layer model with 256-token blocks (CPU check)")
+    parser.add_argument("--compile", action="store_true", help="train_model(compile=True): torch.compile the model")
     args = parser.parse_args()
 
     import transformers
@@ -88,12 +90,13 @@ def main() -> None:
         shape, block = dict(n_layer=2, n_embd=128, n_head=4, vocab_size=2_000), 256
     peak, device = peak_tflops(args.peak_tflops)
 
-    ours = measure(shape, block, args.batch_size, args.steps, precision=None)
+    ours = measure(shape, block, args.batch_size, args.steps, precision=None, compile=args.compile)
     original = measure(shape, block, 1, max(args.steps // 4, 6), precision="fp32")  # batch 1, fp32
     print(f"device: {device}; model: {ours['params'] / 1e6:.1f}M weights (no position embeddings), "
           f"{block}-token blocks")
     for label, run, batch in (("original (batch 1, fp32)", original, 1),
-                              (f"ours (batch {args.batch_size}, {ours['precision']})", ours, args.batch_size)):
+                              (f"ours (batch {args.batch_size}, {ours['precision']}"
+                               f"{', compiled' if args.compile else ''})", ours, args.batch_size)):
         line = (f"{label:28} {run['tokens_per_second']:12,.0f} tokens/s "
                 f"{run['flops_per_second'] / 1e12:8.2f} TFLOP/s")
         if peak:

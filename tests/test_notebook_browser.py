@@ -102,6 +102,16 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
             expect(kept).to_be_visible(timeout=STEP_TIMEOUT)
             assert kept.locator("td").all_inner_texts() == ["Posts kept", "527"]
 
+            # the base list: modern small bases beside GPT-2, each with its note; Qwen3 trains LoRA adapters
+            menu = page.locator(".widget-dropdown", has_text="Base model").locator("select")
+            offered = menu.locator("option").all_inner_texts()
+            assert {"gpt2", "HuggingFaceTB/SmolLM2-135M", "HuggingFaceTB/SmolLM2-360M", "Qwen/Qwen3-0.6B-Base",
+                    "scratch"} <= set(offered), offered
+            menu.select_option("Qwen/Qwen3-0.6B-Base")
+            expect(page.get_by_text("0.6B weights · Apache-2.0 · LoRA adapters")).to_be_visible(timeout=STEP_TIMEOUT)
+            menu.select_option("scratch")  # offline here: the one base that needs no download
+            expect(page.get_by_text("scratch: ~1M weights")).to_be_visible(timeout=STEP_TIMEOUT)
+
             train = page.get_by_role("button", name="Train")
             expect(train).to_be_enabled()
             train.click()
@@ -126,6 +136,14 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
                 link.click()
             saved = tmp_path / "downloaded.zip"
             download.value.save_as(saved)
+
+            page.get_by_role("button", name="Download GGUF (Ollama, llama.cpp)").click()
+            link = page.get_by_role("link", name="⬇ gullhaven_dot.gguf")
+            with page.expect_download(timeout=STEP_TIMEOUT) as download:
+                link.click()
+            gguf_file = tmp_path / "downloaded.gguf"
+            download.value.save_as(gguf_file)
+            expect(page.get_by_role("link", name="⬇ Modelfile")).to_be_visible()
         finally:
             _screenshot(page, tmp_path)
             browser.close()
@@ -140,6 +158,11 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
     out = pipeline("text-generation", model=str(tmp_path / "unzipped" / "gullhaven_dot"))(
         "Kevin", max_new_tokens=5, min_length=0)
     assert out[0]["generated_text"].startswith("Kevin")
+    from gguf import GGUFReader
+
+    reader = GGUFReader(gguf_file)
+    assert bytes(reader.fields["general.architecture"].parts[-1]).decode() == "gpt2"
+    assert {t.name for t in reader.tensors} >= {"token_embd.weight", "output.weight"}
 
 
 _success = __import__("re").compile(r"mod-success")  # ipywidgets' class for button_style="success"

@@ -97,9 +97,9 @@ def _epochs_text(m: dict[str, Any]) -> str:
 
 def _dtypes(m: dict[str, Any]) -> str:
     autocast = {"bf16": "bfloat16 autocast", "fp16": "float16 autocast with loss scaling"}.get(m["precision"])
-    weights = f"{m.get('trained_dtype', 'float32')} weights"
+    weights = f"{m.get('trained_dtype', 'float32')} weights (every one trained, no adapters)"
     if m.get("frozen_dtype"):
-        weights = f"{m['trained_dtype']} LoRA adapters on a frozen {m['frozen_dtype']} base"
+        weights = f"{m['trained_dtype']} LoRA adapters on a frozen {m['frozen_dtype']} base (merged into it on export)"
     return f"{weights} and {autocast}" if autocast else weights
 
 

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .config import SOURCE_KINDS, WANDB_MODES
 from .errors import HuggingTweetsError, as_user_error, error_line
+from .gguf_export import QUANTS
 
 DEMO_SOURCE = "sample"
 
@@ -122,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="on a CPU, sample with the float32 weights (default: int8 copies, several times faster)")
     generate.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
+    export = commands.add_parser("export", help="write a bot as one GGUF file, with an Ollama Modelfile")
+    export.add_argument("bot", metavar="BOT_DIR", help="a bot's folder, such as bots/<handle> (or its model folder)")
+    export.add_argument("--gguf", action="store_true", required=True,
+                        help="write <name>.gguf and Modelfile beside the model folder, for llama.cpp and Ollama")
+    export.add_argument("--quant", choices=QUANTS, default="q8_0",
+                        help="weights as 8-bit blocks (q8_0, a quarter of float32) or float16 (default: %(default)s)")
+    export.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+
     push = commands.add_parser("push", help="upload a model folder to the Hugging Face Hub (token: HF_TOKEN)")
     push.add_argument("model", metavar="MODEL_DIR", help="a bot's model folder, such as bots/<handle>/model")
     push.add_argument("--repo-id", required=True, help="user/name (or org/name) of the repo to create or update")
@@ -144,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         if args.command == "push":
             return _push(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "delete":
             return _delete(args)
         if args.command == "data":
@@ -214,6 +225,21 @@ def _config(args: argparse.Namespace) -> Any:
     else:
         fields["sources"] = tuple(args.sources)
     return BotConfig.of(out_dir=args.out, **fields)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .gguf_export import export_gguf
+
+    bot = Path(args.bot)
+    model_dir = bot / "model" if (bot / "model" / "config.json").is_file() else bot
+    print(f"• Writing {model_dir} as GGUF ({args.quant})", file=sys.stderr, flush=True)
+    written = export_gguf(model_dir, quant=args.quant)
+    size = written.gguf.stat().st_size / 1e6
+    print(f"  {written.gguf} ({size:,.1f} MB, {written.tensors} tensors, {written.architecture}) and {written.modelfile}")
+    name = written.gguf.stem.lower()
+    print(f"Run it with Ollama: cd {written.gguf.parent} && ollama create {name} -f Modelfile && ollama run {name} "
+          f"\"My dream is\"\nor llama.cpp: llama-cli -m {written.gguf} -p \"My dream is\"")
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -41,7 +41,38 @@ from .plots import plot_predictions
 from .sources.x import COOKIES_ENV
 from .tracking import tracking
 
-BASE_MODELS = ("gpt2", "distilgpt2", "gpt2-medium", "scratch")
+
+@dataclass(frozen=True)
+class BaseChoice:
+    """A base model the notebook offers, with what a user weighs when picking one."""
+
+    model: str  # hub id, or "scratch"
+    params: str
+    licence: str
+    note: str
+    lora: bool = False  # adapters instead of every weight: full fine-tuning would not fit a T4
+
+    def describe(self) -> str:
+        how = "LoRA adapters (every weight would not fit a T4's 16 GB)" if self.lora else "every weight trained"
+        return f"{self.model}: {self.params} weights · {self.licence} · {how} · {self.note}"
+
+
+# Training time grows with the weights: each token costs ~6 × weights FLOPs (forward and backward),
+# so the notes give it relative to gpt2 (124M). Full fine-tuning keeps ~16 bytes a weight (float32
+# weights, gradients, two Adam moments) plus activations: Qwen3-0.6B's 0.6B (0.75B counting its
+# 151k-token embeddings) would need ~12 GB before activations, too close to a T4's 16 GB.
+BASES = (
+    BaseChoice("gpt2", "124M", "MIT", "the original's base"),
+    BaseChoice("distilgpt2", "82M", "Apache-2.0", "~0.5× gpt2's time, a little weaker"),
+    BaseChoice("gpt2-medium", "355M", "MIT", "~3× gpt2's time"),
+    BaseChoice("HuggingFaceTB/SmolLM2-135M", "135M", "Apache-2.0",
+               "~1× gpt2's time; trained on 2T tokens, it writes better English than gpt2"),
+    BaseChoice("HuggingFaceTB/SmolLM2-360M", "360M", "Apache-2.0", "~3× gpt2's time"),
+    BaseChoice("Qwen/Qwen3-0.6B-Base", "0.6B", "Apache-2.0", "~3× gpt2's time with LoRA; the strongest writer here",
+               lora=True),
+    BaseChoice("scratch", "~1M", "yours", "no GPU needed: learns words and topics in minutes, not fluent English"),
+)
+BASE_MODELS = tuple(b.model for b in BASES)
 # 0: the recipe's count for the base (recipe.py); a menu shows a None value as an empty box
 RECIPE_EPOCHS = 0.0
 EPOCH_CHOICES = (("the recipe's", RECIPE_EPOCHS), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
@@ -70,6 +101,10 @@ class AppState:
     @property
     def default_base(self) -> str:
         return "gpt2" if self.gpu else "scratch"
+
+
+def base_choice(model: str) -> BaseChoice:
+    return next(b for b in BASES if b.model == model)
 
 
 def gpu_available() -> bool:
@@ -115,7 +150,11 @@ class App:
         self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary", **fit)
         self.posts_log = _Log(w)
         # --- 2. train ---
-        self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model")
+        self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model",
+                                     layout=w.Layout(width="420px"))
+        self.base_note = w.HTML()  # the chosen base's size, licence and cost
+        self.base_model.observe(lambda _: self._describe_base(), names="value")
+        self._describe_base()
         self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs or RECIPE_EPOCHS, description="Epochs")
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
@@ -132,6 +171,8 @@ class App:
         self.download_button = w.Button(description="Download model zip", icon="file-archive-o",
                                         button_style="primary", disabled=True, **fit)
         self.download_link = w.Output()  # Jupyter's FileLink, or Voila's link
+        self.gguf_button = w.Button(description="Download GGUF (Ollama, llama.cpp)", icon="download",
+                                    disabled=True, **fit)
         self.repo_id = w.Text(placeholder="you/name", description="Repo id", layout=w.Layout(width="420px"))
         self.hf_token = w.Password(placeholder="a write token from huggingface.co/settings/tokens",
                                    description="HF token", layout=w.Layout(width="420px"))
@@ -143,14 +184,15 @@ class App:
         self.train_button.on_click(lambda _: self._step(self.train_button, self.train_log, self._train))
         self.generate_button.on_click(lambda _: self._step(self.generate_button, self.generate_log, self._generate))
         self.download_button.on_click(lambda _: self._step(self.download_button, self.download_log, self._download))
+        self.gguf_button.on_click(lambda _: self._step(self.gguf_button, self.download_log, self._download_gguf))
         self.push_button.on_click(lambda _: self._step(self.push_button, self.download_log, self._push))
 
         self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.x_cookies,
                              self.get_posts, self.posts_log.box])
-        self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.train_button,
+        self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.base_note, self.train_button,
                              self.progress, self.live, self.train_log.box])
         self.generate = w.VBox([self.prompt, self.generate_button, self.samples_table, self.generate_log.box])
-        self.download = w.VBox([self.download_button, self.download_link,
+        self.download = w.VBox([w.HBox([self.download_button, self.gguf_button]), self.download_link,
                                 w.HTML("<b>Optional:</b> share the model on the Hugging Face Hub."),
                                 self.repo_id, self.hf_token, self.private, self.push_button, self.download_log.box])
         self._enable()
@@ -187,7 +229,8 @@ class App:
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
         config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value or None,
-                         out_dir=state.data.out_dir, **({"scratch": state.scratch} if state.scratch else {}))
+                                      lora=base_choice(self.base_model.value).lora, out_dir=state.data.out_dir,
+                                      **({"scratch": state.scratch} if state.scratch else {}))
         if holds_bot(state.data.out_dir):
             log.line(f"• Replacing the bot made earlier in this session in {state.data.out_dir}")
         self.progress.value, self.progress.bar_style = 0, "info"
@@ -229,6 +272,28 @@ class App:
         self.download_link.append_display_data(download_link(bot.zip_path))
         log.line("Click the link to save the zip.")
 
+    def _download_gguf(self, log: _Log) -> None:
+        """The bot as one GGUF file (8-bit weights) and the Ollama Modelfile that goes beside it."""
+        from .gguf_export import export_gguf
+
+        bot = self._bot()
+        log.line("• Writing the model as GGUF (8-bit weights)")
+        written = export_gguf(bot.model_dir)
+        name = written.gguf.stem.lower()
+        log.html(f"Run it on your computer with Ollama, both files in one folder: <code>ollama create {html.escape(name)} "
+                 f"-f Modelfile</code>, then <code>ollama run {html.escape(name)} \"My dream is\"</code>.")
+        if "google.colab" in sys.modules:
+            from google.colab import files  # type: ignore[import-not-found]
+
+            for path in (written.gguf, written.modelfile):
+                files.download(str(path))
+            log.line(f"Downloading {written.gguf.name} and Modelfile: your browser asks where to save them.")
+            return
+        self.download_link.outputs = ()
+        for path in (written.gguf, written.modelfile):
+            self.download_link.append_display_data(download_link(path))
+        log.line("Click the links to save the files.")
+
     def _push(self, log: _Log) -> None:
         from .publish import push_model
 
@@ -246,6 +311,9 @@ class App:
         self.samples_table.value = samples_html(samples) + png_html(picture, "the posts as a picture to share")
 
     # --- plumbing ---
+
+    def _describe_base(self) -> None:
+        self.base_note.value = f"<small>{html.escape(base_choice(self.base_model.value).describe())}</small>"
 
     def _bot(self) -> Bot:
         if self.state.bot is None or self.state.data is None:
@@ -285,7 +353,7 @@ class App:
         """Each button is live once the step before it has made what it needs."""
         self.get_posts.disabled = False
         self.train_button.disabled = self.state.data is None
-        for button in (self.generate_button, self.download_button, self.push_button):
+        for button in (self.generate_button, self.download_button, self.gguf_button, self.push_button):
             button.disabled = self.state.bot is None
 
 

@@ -79,13 +79,16 @@ def train_model(
     resume: bool = False,
     precision: str | None = None,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    compile: bool = False,
     on_event: EventHandler = ignore,
 ) -> TrainResult:
     """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
     ``warmup_ratio``: share of the steps over which the learning rate rises linearly before its
     cosine decay. ``precision`` ("bf16", "fp16", "fp32") overrides the
     autocast chosen for the hardware; the weights themselves stay in the dtype they have.
-    ``checkpoint_seconds``: training time between checkpoints (0: after every step)."""
+    ``checkpoint_seconds``: training time between checkpoints (0: after every step). ``compile``:
+    `torch.compile` the model first (a fixed cost of tens of seconds; off until a GPU measurement
+    shows it paying for itself at a person's data size: benchmarks/gpu_figures.py)."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
 
     device, auto_precision = choose_device()
@@ -109,6 +112,8 @@ def train_model(
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         optim="adamw_torch_fused" if device == "cuda" else "adamw_torch",
+        tf32=device == "cuda" and _has_tf32(),  # what autocast leaves in float32 runs on tensor cores too
+        torch_compile=compile,
         use_cpu=device == "cpu",  # also lets several CPU processes (torchrun) train data-parallel over gloo
         dataloader_num_workers=0,  # blocks are in memory already
         dataloader_pin_memory=device == "cuda",
@@ -182,6 +187,12 @@ def train_model(
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
     )
+
+
+def _has_tf32() -> bool:
+    import torch
+
+    return torch.cuda.get_device_capability()[0] >= 8  # Ampere and newer; not Colab's T4
 
 
 def last_complete_checkpoint(folder: Path) -> str | None:

@@ -1,0 +1,151 @@
+"""GGUF export, read back with the `gguf` package (llama.cpp's own reader): a tiny GPT-2 and a tiny
+Llama-architecture bot, and with llama.cpp itself where llama-cpp-python is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+
+from huggingtweets.errors import ConfigError
+from huggingtweets.gguf_export import export_gguf
+
+TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(60)]
+
+
+def _tiny_gpt2(folder, tiny_shape):
+    from huggingtweets.models import build_scratch_model
+
+    build_scratch_model(TEXTS, folder, shape=tiny_shape, seed=0)
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# 🤖 AI bot by @gullhaven_dot\n")
+    return folder
+
+
+def _tiny_llama(folder, tiny_shape):
+    """The scratch tokenizer with a 2-layer Llama (grouped-query attention, tied embeddings)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    _tiny_gpt2(folder / "tokenizer-source", tiny_shape)
+    tokenizer = AutoTokenizer.from_pretrained(folder / "tokenizer-source")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id)
+    model = LlamaForCausalLM(config)
+    model.save_pretrained(folder / "model")
+    tokenizer.save_pretrained(folder / "model")
+    return folder / "model"
+
+
+def _read(path):
+    from gguf import GGUFReader
+
+    reader = GGUFReader(path)
+
+    def field(key):
+        f = reader.fields[key]
+        if f.types and f.types[0].name == "ARRAY":
+            return [bytes(f.parts[i]).decode() if f.types[-1].name == "STRING" else int(f.parts[i][0])
+                    for i in f.data]
+        value = f.parts[f.data[0]]
+        return bytes(value).decode() if f.types[0].name == "STRING" else value[0].item()
+
+    tensors = {t.name: (tuple(int(x) for x in t.shape), t.tensor_type.name) for t in reader.tensors}
+    return field, tensors
+
+
+def test_a_gpt2_bot_becomes_one_gguf_file_with_its_tokenizer(tmp_path, tiny_shape) -> None:
+    from transformers import AutoTokenizer
+
+    model_dir = _tiny_gpt2(tmp_path / "dot" / "model", tiny_shape)
+    written = export_gguf(model_dir)
+    assert written.gguf == tmp_path / "dot" / "dot.gguf" and written.modelfile == tmp_path / "dot" / "Modelfile"
+    field, tensors = _read(written.gguf)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    assert field("general.architecture") == "gpt2" and field("general.name") == "dot"
+    assert "AI-generated" in field("general.description") and "@gullhaven_dot" in field("general.description")
+    assert field("gpt2.block_count") == 2 and field("gpt2.embedding_length") == 32
+    assert field("tokenizer.ggml.model") == "gpt2" and field("tokenizer.ggml.pre") == "gpt-2"
+    tokens = field("tokenizer.ggml.tokens")
+    vocab = len(tokenizer)
+    assert len(tokens) == vocab > 250 and tokens == [tokenizer.convert_ids_to_tokens(i) for i in range(vocab)]
+    assert tokens[tokenizer.eos_token_id] == "<|endoftext|>" == tokenizer.eos_token
+    assert field("tokenizer.ggml.eos_token_id") == tokenizer.eos_token_id
+    assert field("tokenizer.ggml.token_type")[tokenizer.eos_token_id] == 3  # control: never written as text
+    merges = json.loads(tokenizer.backend_tokenizer.to_str())["model"]["merges"]
+    assert field("tokenizer.ggml.merges") == [" ".join(m) if isinstance(m, list) else m for m in merges] and merges
+    # every weight, in llama.cpp's names; GGUF lists shapes innermost first
+    assert tensors["token_embd.weight"] == ((32, vocab), "Q8_0")
+    assert tensors["position_embd.weight"] == ((32, 256), "F32")
+    assert tensors["blk.0.attn_qkv.weight"] == ((32, 96), "Q8_0")  # Conv1D (in, out) transposed to (out, in)
+    assert tensors["blk.1.ffn_down.weight"] == ((128, 32), "Q8_0")
+    assert tensors["blk.1.attn_norm.bias"] == ((32,), "F32")
+    assert tensors["output.weight"] == ((32, vocab), "Q8_0") and "output_norm.weight" in tensors
+    assert len(tensors) == written.tensors == 2 + 2 * 12 + 2 + 1
+
+
+def test_a_llama_bot_and_the_f16_choice(tmp_path, tiny_shape) -> None:
+    from gguf import GGUFReader
+    from transformers import AutoModelForCausalLM
+
+    model_dir = _tiny_llama(tmp_path / "bot", tiny_shape)
+    written = export_gguf(model_dir, quant="f16", name="dotllama")
+    field, tensors = _read(written.gguf)
+    assert written.gguf.name == "dotllama.gguf" and written.architecture == "llama"
+    assert field("llama.attention.head_count") == 4 and field("llama.attention.head_count_kv") == 2
+    assert field("llama.rope.dimension_count") == 16 and field("general.file_type") == 1  # mostly f16
+    assert tensors["blk.0.attn_q.weight"] == ((64, 64), "F16") and tensors["blk.0.attn_k.weight"] == ((64, 32), "F16")
+    assert tensors["blk.1.ffn_gate.weight"] == ((64, 128), "F16") and tensors["blk.1.ffn_norm.weight"] == ((64,), "F32")
+    assert "output.weight" not in tensors  # tied: llama.cpp reuses token_embd
+    # the values survive: the value projection is written as is (the query and key rows are reordered)
+    reader = GGUFReader(written.gguf)
+    v = next(t for t in reader.tensors if t.name == "blk.0.attn_v.weight")
+    hf = AutoModelForCausalLM.from_pretrained(model_dir).model.layers[0].self_attn.v_proj.weight.detach().numpy()
+    assert np.allclose(np.asarray(v.data, dtype=np.float32).reshape(hf.shape), hf, atol=1e-3)
+
+
+def test_what_gguf_export_cannot_write_is_one_line(tmp_path, tiny_shape) -> None:
+    model_dir = _tiny_gpt2(tmp_path / "dot" / "model", tiny_shape)
+    with pytest.raises(ConfigError, match="--quant must be one of q8_0, f16"):
+        export_gguf(model_dir, quant="q4_0")
+    with pytest.raises(ConfigError, match="holds no model"):
+        export_gguf(tmp_path / "nothing")
+
+
+def test_the_modelfile_samples_as_the_original_did(tmp_path, tiny_shape) -> None:
+    text = export_gguf(_tiny_gpt2(tmp_path / "dot" / "model", tiny_shape)).modelfile.read_text()
+    assert "FROM ./dot.gguf" in text and 'TEMPLATE """<|endoftext|>{{ .Prompt }}"""' in text
+    assert "PARAMETER temperature 1.0" in text and "PARAMETER top_p 0.95" in text
+    assert 'PARAMETER stop """\n"""' in text and 'PARAMETER stop "<|endoftext|>"' in text
+    assert text.startswith("# AI-generated posts in the style of")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
+                    reason="llama-cpp-python is not installed (pip install llama-cpp-python builds llama.cpp)")
+@pytest.mark.parametrize("build", [_tiny_gpt2, _tiny_llama], ids=["gpt2", "llama"])
+def test_llama_cpp_continues_a_prompt_as_transformers_does(tmp_path, tiny_shape, memorised, build) -> None:
+    import torch
+    from llama_cpp import Llama
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model_dir = build(tmp_path / "dot" / "model", tiny_shape)
+    export_gguf(model_dir, quant="f16")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    prompt = tokenizer.eos_token + "Tide report 7: fog"
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
+    expected = model.generate(ids, max_new_tokens=10, do_sample=False)[0, ids.shape[1]:].tolist()
+
+    llm = Llama(str(tmp_path / "dot" / "dot.gguf"), n_ctx=128, verbose=False, seed=0)
+    tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+    assert tokens == ids[0].tolist()  # llama.cpp splits text as training did
+    got = []
+    for token in llm.generate(tokens, temp=0.0, top_k=1):
+        got.append(token)
+        if len(got) == 10:
+            break
+    assert got == expected
