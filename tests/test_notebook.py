@@ -37,6 +37,8 @@ def clicked(tmp_path_factory):
         app.prompt.value = "Kevin"
         app.generate_button.click()
         app.download_button.click()
+        seen["zip link"] = app.download_link.outputs[-1]["data"]["text/html"]
+        app.gguf_button.click()
     finally:
         os.chdir(before)
     return app, folder, seen
@@ -102,14 +104,65 @@ def test_generate_shows_ten_posts_from_the_prompt_with_share_links(clicked) -> N
 def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:
     from transformers import pipeline
 
-    app, folder, _ = clicked
-    shown = app.download_link.outputs[-1]["data"]["text/html"]  # IPython's FileLink, as Jupyter shows it
+    app, folder, seen = clicked
+    shown = seen["zip link"]  # IPython's FileLink, as Jupyter shows it
     href = re.search(r"href='([^']+)'", shown).group(1)
     assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and "MB)" in shown
     with zipfile.ZipFile(folder / href) as zf:
         zf.extractall(tmp_path)
     out = pipeline("text-generation", model=str(tmp_path / "gullhaven_dot"))("Kevin", max_new_tokens=5, min_length=0)
     assert out[0]["generated_text"].startswith("Kevin")
+
+
+def test_the_gguf_button_links_the_gguf_and_its_modelfile(clicked) -> None:
+    from gguf import GGUFReader
+
+    app, folder, _ = clicked
+    assert app.gguf_button.button_style == "success", app.download_log.error_line.value
+    links = [re.search(r"href='([^']+)'", o["data"]["text/html"]).group(1) for o in app.download_link.outputs]
+    assert links == ["bots/gullhaven_dot/gullhaven_dot.gguf", "bots/gullhaven_dot/Modelfile"]
+    assert "ollama create gullhaven_dot -f Modelfile" in app.download_log.text.value
+    assert len(GGUFReader(folder / links[0]).tensors) > 10
+
+
+def test_the_base_list_offers_modern_bases_each_with_its_note() -> None:
+    app = App(AppState())
+    assert set(app.base_model.options) >= {"gpt2", "distilgpt2", "gpt2-medium", "HuggingFaceTB/SmolLM2-135M",
+                                           "HuggingFaceTB/SmolLM2-360M", "Qwen/Qwen3-0.6B-Base", "scratch"}
+    app.base_model.value = "Qwen/Qwen3-0.6B-Base"
+    assert "0.6B weights · Apache-2.0 · LoRA adapters" in app.base_note.value
+    app.base_model.value = "HuggingFaceTB/SmolLM2-135M"
+    assert "135M weights · Apache-2.0 · every weight trained" in app.base_note.value
+
+
+def test_continue_trains_the_bot_on_a_newer_upload(tmp_path, monkeypatch) -> None:
+    from datetime import datetime, timezone
+
+    from huggingtweets.sources import load_sample
+
+    monkeypatch.chdir(tmp_path)
+    posts = sorted(load_sample()[0], key=lambda p: p.created_at)
+
+    def upload(rows):
+        content = ("id,text,created_at\n" + "".join(f'{p.id},"{p.text.replace(chr(34), chr(39))}",'
+                                                    f"{p.created_at.isoformat()}\n" for p in rows)).encode()
+        app.upload.value = ({"name": "dot.csv", "type": "text/csv", "size": len(content),
+                             "content": memoryview(content), "last_modified": datetime.now(timezone.utc)},)
+
+    app = App(AppState(epochs=1.0, scratch=TINY))
+    assert app.continue_button.disabled  # nothing to continue yet
+    upload(posts[:500])
+    app.get_posts.click()
+    app.train_button.click()
+    assert not app.continue_button.disabled
+    upload(posts)  # the archive downloaded again, months later
+    app.continue_button.click()
+    assert app.continue_button.button_style == "success", app.train_log.error_line.value
+    assert "Version 2: learned" in app.train_log.text.value and "old ones replayed" in app.train_log.text.value
+    assert "## Updates" in (app.state.bot.model_dir / "README.md").read_text()
+    app.continue_button.click()  # the same file again: nothing newer, one line
+    assert app.continue_button.button_style == "danger"
+    assert "no posts newer than the ones the bot has learned from" in app.train_log.error_line.value
 
 
 def test_a_mistake_is_one_red_line_with_details_folded_away(tmp_path, monkeypatch) -> None:

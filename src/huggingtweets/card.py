@@ -36,6 +36,7 @@ class CardFacts:
     seed: int = 42
     links: dict[str, str] = field(default_factory=dict)  # W&B "preprocess run"/"train run" → URL, online only
     base_on_hub: bool = False  # base_model is a hub id: the card links to it, and the hub links the model to it
+    updates: list[dict[str, Any]] = field(default_factory=list)  # a continued bot's lineage, oldest version first
 
 
 def render_card(facts: CardFacts) -> str:
@@ -46,6 +47,7 @@ def render_card(facts: CardFacts) -> str:
     who_long = _join([f"{_inline(p.display_name)} (@{_inline(p.handle)})" for p in facts.profiles])
     m = facts.metrics
     values = {
+        "updates": _updates(facts.updates),
         "front_matter": _front_matter(facts.profiles, facts.base_model if facts.base_on_hub else None),
         "avatars": _avatars(facts.profiles),
         "bot_kind": "AI CYBORG" if several else "AI BOT",
@@ -93,6 +95,29 @@ def _epochs_text(m: dict[str, Any]) -> str:
     if best is not None and best != run:
         text += f", keeping epoch {best:g}, the best on validation"
     return text
+
+
+def _updates(lineage: list[dict[str, Any]]) -> str:
+    """The card's "Updates" section: each version of a bot trained further on newer posts."""
+    if len(lineage) < 2:
+        return ""
+    rows = []
+    for v in lineage:
+        made = (v.get("made") or "")[:10] or "—"
+        newest = (v.get("last_post") or "")[:10] or "—"
+        if v.get("version", 1) == 1:
+            learned, old = f"{v.get('train_posts') or 0:,} training posts ({_inline(str(v.get('base_model')))})", "—"
+        else:
+            learned = f"{v['new_posts']:,} new posts, {v['replayed_posts']:,} old ones replayed"
+            old = (f"{v['old_validation_perplexity_before']:.1f} → {v['old_validation_perplexity_after']:.1f} "
+                   f"({v['forgetting']:.2f}×)")
+        rows.append(f"| {v.get('version', 1)} | {made} | {learned} | {newest} | {v.get('perplexity', float('nan')):.1f} | {old} |")
+    return ("\n## Updates\n\nThis bot was trained further as the person kept posting: each version learned the posts "
+            "written since the one before, mixed with a replay of the posts it had learned, so as not to forget "
+            "them. The last column is each update's perplexity on the posts its previous version was validated on, "
+            "before and after the update (above 1.10× would mean it forgot).\n\n"
+            "| Version | Made | Learned from | Newest post | Validation perplexity | Previous validation posts |\n"
+            "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
 
 
 def _dtypes(m: dict[str, Any]) -> str:

@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--block-size", type=int, help=f"tokens per block (default: {_recipe('block_size')})")
     train.add_argument("--keep-copies", action="store_true",
                        help="keep samples that repeat a training post (flagged) instead of replacing them")
+    train.add_argument("--continue", dest="continue_from", metavar="BOT_DIR",
+                       help="train that finished bot further on the posts newer than its newest, with a replay of its "
+                            "old ones (SOURCE: the same account, or a newer archive or file)")
     train.add_argument("--lora", action="store_true", help="train LoRA adapters (merged on export) instead of all weights")
     train.add_argument("--lora-rank", type=int, help=f"adapter rank (default: {_default('lora_rank')})")
     train.add_argument("--lora-alpha", type=int, help=f"adapter scale numerator (default: {_default('lora_alpha')})")

@@ -72,6 +72,7 @@ class TrainOptions:
     block_size: int | None = None  # tokens per packed block
     resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)
     checkpoint_minutes: float = 5.0  # training between checkpoints; a shorter run writes none (0: every step)
+    continue_from: str | None = None  # a finished bot's folder: train it further on posts newer than it has
     lora: bool = False  # train low-rank adapters instead of every weight: for bases too big to fine-tune whole
     lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights
     lora_alpha: int = 32  # scale alpha/r = 2, peft's usual choice
@@ -89,6 +90,8 @@ class TrainOptions:
             raise ConfigError(f"--block-size must be at least 16 tokens, got {self.block_size}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.continue_from and self.resume:
+            raise ConfigError("--continue and --resume can't go together. Resume the interrupted run, then continue it")
         if self.lora and self.from_scratch:
             raise ConfigError("--lora needs a pre-trained base model. Drop --lora or pass --base-model gpt2")
         if self.lora_rank < 1 or self.lora_alpha < 1:

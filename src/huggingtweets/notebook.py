@@ -157,6 +157,9 @@ class App:
         self._describe_base()
         self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs or RECIPE_EPOCHS, description="Epochs")
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
+        self.continue_button = w.Button(description="Continue with newer posts", icon="plus", disabled=True,
+                                        tooltip="read the same people again (or a newer upload) and train the bot "
+                                                "on what they posted since", **fit)
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Training", bar_style="info")
         self.live = w.HTML()  # loss and perplexity as they come
         self.train_log = _Log(w)
@@ -182,6 +185,7 @@ class App:
 
         self.get_posts.on_click(lambda _: self._step(self.get_posts, self.posts_log, self._get_posts))
         self.train_button.on_click(lambda _: self._step(self.train_button, self.train_log, self._train))
+        self.continue_button.on_click(lambda _: self._step(self.continue_button, self.train_log, self._continue))
         self.generate_button.on_click(lambda _: self._step(self.generate_button, self.generate_log, self._generate))
         self.download_button.on_click(lambda _: self._step(self.download_button, self.download_log, self._download))
         self.gguf_button.on_click(lambda _: self._step(self.gguf_button, self.download_log, self._download_gguf))
@@ -189,7 +193,8 @@ class App:
 
         self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.x_cookies,
                              self.get_posts, self.posts_log.box])
-        self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.base_note, self.train_button,
+        self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.base_note,
+                             w.HBox([self.train_button, self.continue_button]),
                              self.progress, self.live, self.train_log.box])
         self.generate = w.VBox([self.prompt, self.generate_button, self.samples_table, self.generate_log.box])
         self.download = w.VBox([w.HBox([self.download_button, self.gguf_button]), self.download_link,
@@ -199,7 +204,8 @@ class App:
 
     # --- the steps ---
 
-    def _get_posts(self, log: _Log) -> None:
+    def _sources(self) -> list[str]:
+        """The handles typed and the files uploaded; the keys typed are set for this process only."""
         sources = [h.value.strip() for h in self.handles if h.value.strip()]
         sources += [str(p) for p in self._save_uploads()]
         if not sources:
@@ -208,6 +214,10 @@ class App:
             os.environ["WANDB_API_KEY"] = self.wandb_key.value.strip()
         if self.x_cookies.value.strip():  # the CLI's environment variable, in this process only: never written
             os.environ[COOKIES_ENV] = self.x_cookies.value.strip()
+        return sources
+
+    def _get_posts(self, log: _Log) -> None:
+        sources = self._sources()
         kind = None if self.source.value == "auto" else self.source.value
         # a bot made elsewhere (the CLI, an earlier session) is kept: this one goes beside it;
         # the same people again in this session replace this session's own bot
@@ -241,6 +251,28 @@ class App:
         for name, url in tracked.links.items():  # online runs only
             log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
         log.html(png_html(state.bot.out_dir / "loss.png", "the loss curve"))
+        self._show_samples(state.bot.samples, prompt=config.sample.prompt)
+
+    def _continue(self, log: _Log) -> None:
+        """Train the bot further on the posts written since its newest: the same handles read again,
+        or a newer archive or file uploaded; a replay of its old posts keeps what it learned."""
+        bot, state = self._bot(), self.state
+        kind = None if self.source.value == "auto" else self.source.value
+        config = BotConfig.of(tuple(self._sources()), source=kind, continue_from=str(bot.out_dir),
+                              epochs=self.epochs.value or None, lora=base_choice(self.base_model.value).lora,
+                              **({"scratch": state.scratch} if state.scratch else {}))
+        self.progress.value, self.progress.bar_style = 0, "info"
+        with tracking(config, _View(self, log)) as tracked:
+            data = prepare_data(config, tracked.on_event)
+            state.bot = train_bot(config, data, tracked.on_event, links=tracked.links)
+        state.config, state.data = config, replace(data, out_dir=data.out_dir.resolve())
+        state.samples, state.loaded = state.bot.samples, None
+        self.progress.bar_style = "success"
+        u = state.bot.metrics["update"]
+        log.line(f"Version {u['version']}: learned {u['new_posts']:,} new posts with {u['replayed_posts']:,} old ones "
+                 f"replayed; on the posts the last version was checked on, perplexity "
+                 f"{u['old_validation_perplexity_before']:.1f} → {u['old_validation_perplexity_after']:.1f} "
+                 f"({u['forgetting']:.2f}×). The card's “Updates” section lists every version.")
         self._show_samples(state.bot.samples, prompt=config.sample.prompt)
 
     def _generate(self, log: _Log) -> None:
@@ -353,7 +385,8 @@ class App:
         """Each button is live once the step before it has made what it needs."""
         self.get_posts.disabled = False
         self.train_button.disabled = self.state.data is None
-        for button in (self.generate_button, self.download_button, self.gguf_button, self.push_button):
+        for button in (self.generate_button, self.continue_button, self.download_button, self.gguf_button,
+                       self.push_button):
             button.disabled = self.state.bot is None
 
 

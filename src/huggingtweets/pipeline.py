@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ._io import claim_folder, holds_bot, write_json, write_jsonl
 from .card import CardFacts, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
+from .continued import PreviousBot, continued_splits, merged_raw, newer_posts, read_previous
 from .dataset import Splits, pack_blocks, post_separator, split_and_mix
 from .errors import DataError, TrainingError
 from .events import (
@@ -47,12 +49,13 @@ from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .sources.cache import raw_file
 from .tracking import tracking
-from .train import choose_device, train_model
+from .train import choose_device, evaluate_loss, perplexity, train_model
 
 
 @dataclass(frozen=True)
 class PreparedData:
-    """What `prepare_data` leaves: the cleaned, split posts and who wrote them."""
+    """What `prepare_data` leaves: the cleaned, split posts and who wrote them. A bot being
+    continued (``previous``) has only its new posts in ``kept`` and ``stats``."""
 
     out_dir: Path
     name: str
@@ -60,6 +63,8 @@ class PreparedData:
     stats: list[CleanStats]
     kept: dict[str, list[Post]]
     splits: Splits
+    previous: PreviousBot | None = None
+    replayed: int = 0  # old training posts mixed in with the new ones
 
 
 @dataclass(frozen=True)
@@ -83,25 +88,32 @@ def is_main_process() -> bool:
 def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
     """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
     main = is_main_process()
-    config, people = _fetch_people(config, main, on_event)
+    previous = read_previous(Path(config.train.continue_from)) if config.train.continue_from else None
+    if previous:  # the bot is updated in its own folder
+        config = replace(config, out_dir=previous.folder, if_bot_exists="replace")
+    config, people = _fetch_people(config, main, on_event, previous)
     out = Path(config.out_dir)  # type: ignore[arg-type]
     handles = [f.profile.handle for f in people]
     if len(set(handles)) < len(handles):
         raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
-    stats, kept = _clean_people(config, people, out, main, on_event)
+    if previous:
+        people = _only_new(people, previous, out, main, on_event)
+    stats, kept = _clean_people(config, people, out, main, on_event, check=previous is None)
     name = bot_name(handles)
-    splits = _split(config, kept, out, main, on_event)
+    splits, replayed = _split(config, kept, out, main, on_event, previous)
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
         DataReady(out_dir=out, name=name, handles=handles, sources=[f.profile.source for f in people],
                   stats=[s.to_dict() for s in stats], seed=splits.seed, repeats=splits.repeats,
                   train_posts=len(splits.train), validation_posts=len(splits.validation)),
     ))
-    return PreparedData(out, name, [f.profile for f in people], stats, kept, splits)
+    return PreparedData(out, name, [f.profile for f in people], stats, kept, splits, previous, replayed)
 
 
-def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler) -> tuple[BotConfig, list[Fetched]]:
-    """Each source's posts, in the order given, and the config with the bot's folder filled in."""
+def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
+                  previous: PreviousBot | None = None) -> tuple[BotConfig, list[Fetched]]:
+    """Each source's posts, in the order given, and the config with the bot's folder filled in.
+    A live account of a bot being continued is read back only to the newest post it has."""
     kinds = [config.data.source or source_kind(spec) for spec in config.sources]
 
     def fetch(i: int, cache_dir: Path | None) -> Fetched:
@@ -112,6 +124,7 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler) -> tupl
             spec, kind=kind, text_column=config.data.text_column, max_posts=config.data.max_posts,
             cache_dir=cache_dir if main else None, refresh=config.data.refresh,
             on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts)),
+            newer_than=previous.last_post(hint) if previous and kind in LIVE else None,
         )
         reused = " (from raw/; --refresh downloads them again)" if result.reused else ""
         on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}{reused}"))
@@ -137,9 +150,26 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler) -> tupl
     return config, [fetched[i] for i in range(len(kinds))]
 
 
+def _only_new(people: list[Fetched], previous: PreviousBot, out: Path, main: bool,
+              on_event: EventHandler) -> list[Fetched]:
+    """Each person's posts newer than the bot's newest; raw/ keeps everything read, old and new."""
+    fresh = []
+    for f in people:
+        handle, source = f.profile.handle, f.profile.source
+        new = newer_posts(previous, handle, f.posts)
+        last = previous.last_post(handle)
+        on_event(Notice(f"@{handle}: {len(new):,} posts newer than the bot's newest"
+                        + (f" ({last:%Y-%m-%d %H:%M})" if last else ""), level="info"))
+        if main:
+            write_jsonl(raw_file(out / "raw", source, handle), (p.to_dict() for p in merged_raw(previous, source, handle, f.posts)))
+        fresh.append(replace(f, posts=new, cached=True))  # raw/ written above
+    return fresh
+
+
 def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: bool,
-                  on_event: EventHandler) -> tuple[list[CleanStats], dict[str, list[Post]]]:
-    """Each person's posts as read (raw/), cleaned, counted (data/stats.json)."""
+                  on_event: EventHandler, *, check: bool = True) -> tuple[list[CleanStats], dict[str, list[Post]]]:
+    """Each person's posts as read (raw/), cleaned, counted (data/stats.json). ``check``: refuse a
+    person with too little text (a bot being continued already knows them)."""
     on_event(StageStarted("clean", "Cleaning posts"))
     stats, kept = [], {}
     for f in people:
@@ -150,7 +180,7 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
             f.posts, handle=handle, keep_newlines=config.data.keep_newlines,
             drop_replies=config.data.drop_replies, keep_mentions=config.data.keep_mentions,
         )
-        warning = check_enough(person_stats)
+        warning = check_enough(person_stats) if check else None
         if warning:
             on_event(Notice(warning))
         stats.append(person_stats)
@@ -161,9 +191,26 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
     return stats, kept
 
 
-def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool, on_event: EventHandler) -> Splits:
-    """Held-out and training posts, mixed (data/train.jsonl, validation.jsonl, split.json)."""
+def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool, on_event: EventHandler,
+           previous: PreviousBot | None = None) -> tuple[Splits, int]:
+    """Held-out and training posts, mixed (data/train.jsonl, validation.jsonl, split.json), and how
+    many old training posts were replayed. A bot being continued keeps its old posts in data/ with
+    the new ones, for its next update's replay and no-forgetting check."""
     on_event(StageStarted("dataset", "Splitting and mixing"))
+    if previous:
+        splits, replayed = continued_splits(previous, kept, validation_fraction=config.data.validation_fraction,
+                                            seed=config.seed)
+        if main:
+            new_train = [row for row in splits.train if row not in previous.train]
+            write_jsonl(out / "data" / "train.jsonl", previous.train + new_train)
+            write_jsonl(out / "data" / "validation.jsonl", splits.validation)
+            write_json(out / "data" / "split.json", {
+                "seed": splits.seed, "validation_fraction": config.data.validation_fraction,
+                "validation_held_out": splits.held_out, "continued_from_version": len(previous.lineage),
+                "train_posts": len(splits.train), "replayed_posts": replayed,
+                "validation_posts": len(splits.validation), "old_validation_posts": len(previous.validation),
+            })
+        return splits, replayed
     splits = split_and_mix(kept, validation_fraction=config.data.validation_fraction, seed=config.seed)
     if not splits.validation:
         raise DataError(f"{' and '.join(f'@{h}' for h in kept)} left only {sum(map(len, kept.values()))} post(s) after "
@@ -177,7 +224,7 @@ def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool
             "validation_held_out": splits.held_out,
             "train_posts": len(splits.train), "validation_posts": len(splits.validation),
         })
-    return splits
+    return splits, 0
 
 
 def _held_out(by_handle: dict[str, str]) -> str:
@@ -199,6 +246,8 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     calls the two separately, one button each. ``links`` (W&B run URLs) go into the card."""
     started = time.perf_counter()
     main = is_main_process()
+    if data.previous:  # continued: the bot itself is the base, trained on its new posts and a replay of old ones
+        config = config.updated(base_model=str(data.previous.model_dir))
     base = _load_base(config, data, main, on_event)
     metrics, log_history = _train(config, data, base, main, on_event)
     if not main:  # the other processes' share of the work ends with training
@@ -269,6 +318,7 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
                             level="info"))
     elif main:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
+    old_before = _old_validation_loss(data, base)
     result = train_model(
         base.model, base.tokenizer, base.train_blocks, base.eval_blocks,
         epochs=recipe.epochs, learning_rate=recipe.learning_rate, batch_size=recipe.batch_size,
@@ -279,11 +329,31 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
     # exported in the dtype it was saved in: float16/bfloat16 as saved, float32 otherwise (models.load_model)
     m = {**result.metrics, "base_dtype": base.saved_dtype, "export_dtype": base.saved_dtype,
          "warmup_ratio": recipe.warmup_ratio, "validation_held_out": _held_out(data.splits.held_out)}
+    if data.previous:
+        old_after = _old_validation_loss(data, base)
+        m["update"] = {
+            "version": len(data.previous.lineage) + 1,
+            "new_posts": sum(len(posts) for posts in data.kept.values()),
+            "replayed_posts": data.replayed,
+            "old_validation_posts": len(data.previous.validation),
+            "old_validation_perplexity_before": perplexity(old_before),
+            "old_validation_perplexity_after": perplexity(old_after),
+            "forgetting": perplexity(old_after) / perplexity(old_before),  # ≤ 1.10: the no-forgetting goal
+        }
     if main:
         on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
                                         f"{m['perplexity_after']:.1f}",
                                Trained(m, result.training_args)))
     return m, result.log_history
+
+
+def _old_validation_loss(data: PreparedData, base: _Base) -> float:
+    """A continued bot's loss on the posts its previous version was validated on (nan otherwise)."""
+    if data.previous is None:
+        return float("nan")
+    texts = [row["text"] for row in data.previous.validation]
+    blocks = pack_blocks(texts, base.tokenizer, block_size=base.block_size)
+    return evaluate_loss(base.model, blocks, batch_size=base.recipe.batch_size)
 
 
 def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any],
@@ -314,16 +384,25 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     write_jsonl(out / "samples.jsonl", ({"prompt": config.sample.prompt, "text": s.text, "copy": s.copy} for s in samples))
     plot_predictions([s.text for s in samples], data.name, out / "predictions.png", prompt=config.sample.prompt)
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
+    made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    version = {"version": 1, "made": made, "base_model": config.train.base_model,
+               "train_posts": len(data.splits.train), "last_post": max(dates).isoformat() if dates else None,
+               "perplexity": m["perplexity_after"]}
+    original_base = config.train.base_model
+    if data.previous:
+        original_base = data.previous.lineage[0].get("base_model") or config.train.base_model
+        version = {**version, "base_model": "the previous version", **m["update"]}
+    lineage = [*(data.previous.lineage if data.previous else []), version]
     card = render_card(CardFacts(
-        profiles=data.profiles, stats=data.stats, base_model=config.train.base_model,
+        profiles=data.profiles, stats=data.stats, base_model=original_base, updates=lineage if data.previous else [],
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
         links=links,  # the W&B runs, when online: filled in as the runs start
-        base_on_hub=hub.is_hub_id(config.train.base_model),
+        base_on_hub=hub.is_hub_id(original_base),
     ))
     model_dir, zip_path = export_model(base.model, base.tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip, dtype=m["export_dtype"])
-    metrics = {**m, "base_model": config.train.base_model, "seed": config.seed,
+    metrics = {**m, "base_model": original_base, "seed": config.seed, "made": made, "lineage": lineage,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
     write_json(out / "metrics.json", metrics)

@@ -146,6 +146,14 @@ class Tracker:
         # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
         run.define_metric("train/global_step")
         run.define_metric("*", step_metric="train/global_step", step_sync=True)
+        if self.config.train.continue_from:  # the base is this bot's last version: the artifact chain goes on
+            previous = f"{self._artifact('finetuned-model')}:latest"
+            if self.mode == "online":
+                run.use_artifact(f"{self._artifact('train-dataset')}:latest")
+                run.use_artifact(previous)
+            else:
+                run.config.update({"dataset_artifact": self._artifact("train-dataset"), "continued_from": previous})
+            return
         base = self.config.train.base_model
         pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
@@ -167,6 +175,7 @@ class Tracker:
     def _trained(self, trained: events.Trained) -> None:
         if self.run is None:
             return
+        self.update = trained.metrics.get("update")  # a continued bot's version and forgetting check
         self.run.config.update({"training_args": trained.training_args}, allow_val_change=True)
         self.run.summary.update({k: v for k, v in trained.metrics.items()
                                  if isinstance(v, (int, float, str)) and _finite(v)})
@@ -185,7 +194,8 @@ class Tracker:
             return
         model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
                                     description=f"{self.name}'s bot, fine-tuned from {self.config.train.base_model}",
-                                    metadata={"base_model": self.config.train.base_model})
+                                    metadata={"base_model": self.config.train.base_model,
+                                              **({"update": self.update} if getattr(self, "update", None) else {})})
         _add_folder(model, exported.model_dir)
         self.run.log_artifact(model)
         self._finish()

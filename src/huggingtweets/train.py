@@ -189,6 +189,22 @@ def train_model(
     )
 
 
+def evaluate_loss(model: PreTrainedModel, blocks: Any, *, batch_size: int, precision: str | None = None) -> float:
+    """The model's loss on ``blocks``, measured as `train_model` measures validation."""
+    import tempfile
+
+    from transformers import Trainer, TrainingArguments, default_data_collator
+
+    device, auto_precision = choose_device()
+    precision = precision or auto_precision
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(output_dir=tmp, per_device_eval_batch_size=batch_size, use_cpu=device == "cpu",
+                                 bf16=precision == "bf16", fp16=precision == "fp16", report_to="none",
+                                 disable_tqdm=True, dataloader_num_workers=0)
+        trainer = Trainer(model=model, args=args, data_collator=default_data_collator)
+        return trainer.evaluate(blocks)["eval_loss"]
+
+
 def _has_tf32() -> bool:
     import torch
 

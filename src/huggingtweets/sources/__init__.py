@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..config import SOURCE_KINDS
@@ -81,8 +82,10 @@ def fetch_posts(
     refresh: bool = False,
     on_progress: Callable[[int], None] = lambda n: None,
     http: Http | None = None,
+    newer_than: datetime | None = None,
 ) -> Fetched:
-    """Read all posts of one person from ``spec`` (``kind`` forces the source)."""
+    """Read all posts of one person from ``spec`` (``kind`` forces the source). With
+    ``newer_than``, a live source is read again from its newest post back to that date only."""
     kind = kind or source_kind(spec)
     if kind not in KINDS:
         raise SourceError(f"unknown source '{kind}'. Use one of {', '.join(KINDS)}")
@@ -100,13 +103,14 @@ def fetch_posts(
         return Fetched(posts, profile)
 
     cache = PageCache(cache_dir, kind, handle_hint(spec, kind)) if cache_dir else None
-    if cache and refresh:
+    if cache and (refresh or newer_than):
         cache.clear()
     if cache and (done := cache.finished()):
         return Fetched(done[0][:max_posts], done[1], cached=True, reused=True)
     fetch = fetch_mastodon if kind == "mastodon" else fetch_bluesky
     with http or Http() as client:
-        posts, profile = fetch(spec, max_posts=max_posts, cache=cache, http=client, on_progress=on_progress)
+        posts, profile = fetch(spec, max_posts=max_posts, cache=cache, http=client, on_progress=on_progress,
+                               newer_than=newer_than)
     if cache:
         cache.finish(posts, profile)
     return Fetched(posts, profile, cached=cache is not None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ..errors import SourceError
@@ -38,7 +39,7 @@ def parse_actor(spec: str) -> str:
 
 def fetch_bluesky(
     spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http,
-    api: str | None = None, on_progress: Callable[[int], None] = lambda n: None,
+    api: str | None = None, on_progress: Callable[[int], None] = lambda n: None, newer_than: datetime | None = None,
 ) -> tuple[list[Post], Profile]:
     actor = parse_actor(spec)
     api = (api or os.environ.get("HUGGINGTWEETS_BLUESKY_API") or API).rstrip("/")
@@ -60,7 +61,7 @@ def fetch_bluesky(
                 if (item.get("reason") or {}).get("$type") != _PIN]  # a pinned post also comes in its place
         return page, data.get("cursor") if items else None
 
-    posts = download(cache, fetch_page, max_posts=max_posts, on_progress=on_progress)
+    posts = download(cache, fetch_page, max_posts=max_posts, on_progress=on_progress, newer_than=newer_than)
     return posts, Profile(handle=handle, display_name=profile.get("displayName") or handle, source="bluesky",
                           avatar_url=profile.get("avatar"), description=profile.get("description") or "")
 

@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,11 @@ def download(
     *,
     max_posts: int,
     on_progress: Callable[[int], None] = lambda n: None,
+    newer_than: datetime | None = None,
 ) -> list[Post]:
     """Page through a timeline, newest first: ``fetch_page(cursor)`` gives a page and the next
-    cursor (None at the end; the first call gets None). Stops at ``max_posts``."""
+    cursor (None at the end; the first call gets None). Stops at ``max_posts``, or after the
+    page that reaches back to ``newer_than`` (a bot being continued has the older ones)."""
     posts, cursor = cache.partial() if cache else ([], None)
     if posts and cursor is None:
         return posts[:max_posts]
@@ -92,7 +95,7 @@ def download(
         if cache:
             cache.add_page(page, cursor, len(posts))
         on_progress(min(len(posts), max_posts))
-        if cursor is None:
+        if cursor is None or (newer_than and any(p.created_at and p.created_at <= newer_than for p in page)):
             break
     return posts[:max_posts]
 

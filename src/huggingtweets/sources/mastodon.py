@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -36,7 +37,7 @@ def parse_account(spec: str) -> tuple[str, str]:
 
 def fetch_mastodon(
     spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http,
-    on_progress: Callable[[int], None] = lambda n: None,
+    on_progress: Callable[[int], None] = lambda n: None, newer_than: datetime | None = None,
 ) -> tuple[list[Post], Profile]:
     base, user = parse_account(spec)
     try:
@@ -52,7 +53,7 @@ def fetch_mastodon(
         page = [status_to_post(s, handle, account_id) for s in statuses]
         return page, (str(statuses[-1]["id"]) if statuses else None)
 
-    posts = download(cache, fetch_page, max_posts=max_posts, on_progress=on_progress)
+    posts = download(cache, fetch_page, max_posts=max_posts, on_progress=on_progress, newer_than=newer_than)
     profile = Profile(handle=handle, display_name=account.get("display_name") or user, source="mastodon",
                       avatar_url=account.get("avatar"), description=html_to_text(account.get("note") or "")[0])
     return posts, profile

@@ -1,0 +1,90 @@
+"""Continued training: a finished bot learns the posts written since, without forgetting the old."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from huggingtweets.config import BotConfig
+from huggingtweets.errors import ConfigError, DataError
+from huggingtweets.pipeline import make_bot
+from huggingtweets.sources import load_sample
+
+CUT = 0.8  # the first bot learns the oldest 80% of the posts; the update, the rest
+
+
+def _csv(path, posts) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "created_at"])
+        writer.writerows([p.id, p.text, p.created_at.isoformat()] for p in posts)
+    return str(path)
+
+
+def _config(source: str, out, **kw) -> BotConfig:
+    from helpers import TINY
+
+    return BotConfig.of(sources=(source,), out_dir=out, num_samples=2, batch_size=8, block_size=64, scratch=TINY,
+                        **kw)
+
+
+@pytest.fixture(scope="module")
+def continued(tmp_path_factory):
+    """A scratch bot made from the older posts, then continued with the whole file: (first, second, posts)."""
+    tmp = tmp_path_factory.mktemp("continued")
+    posts = sorted(load_sample()[0], key=lambda p: p.created_at)
+    old = posts[: int(len(posts) * CUT)]
+    bot = tmp / "bots" / "dot"
+    make_bot(_config(_csv(tmp / "then" / "dot.csv", old), bot, base_model="scratch", epochs=6))
+    first_metrics = json.loads((bot / "metrics.json").read_text())
+    second = make_bot(_config(_csv(tmp / "now" / "dot.csv", posts), None, continue_from=str(bot)))
+    return first_metrics, second, posts, old
+
+
+def test_the_update_learns_only_the_newer_posts_with_a_replay_of_the_old(continued) -> None:
+    first, second, posts, old = continued
+    update = second.metrics["update"]
+    newer = len(posts) - len(old)
+    assert 0 < update["new_posts"] <= newer  # cleaning may drop a few; none of the old ones come back
+    assert update["replayed_posts"] > 0 and update["version"] == 2
+    assert second.out_dir == Path(first["config"]["out_dir"])  # updated in its own folder
+    train = [json.loads(line)["text"] for line in (second.out_dir / "data" / "train.jsonl").read_text().splitlines()]
+    old_texts = {p.text for p in old}
+    assert any(t in old_texts for t in train) and any(t not in old_texts for t in train)  # old and new, for the next one
+    raw = [json.loads(line) for line in next((second.out_dir / "raw").glob("file-*.jsonl")).read_text().splitlines()]
+    assert len(raw) == len(posts)  # raw/ keeps everything read, once
+
+
+def test_it_does_not_forget_the_old_posts(continued) -> None:
+    _, second, _, _ = continued
+    update = second.metrics["update"]
+    assert update["old_validation_perplexity_after"] <= 1.10 * update["old_validation_perplexity_before"]
+    assert update["forgetting"] == pytest.approx(update["old_validation_perplexity_after"]
+                                                 / update["old_validation_perplexity_before"])
+
+
+def test_the_lineage_is_in_the_metrics_and_the_card(continued) -> None:
+    first, second, posts, old = continued
+    lineage = json.loads((second.out_dir / "metrics.json").read_text())["lineage"]
+    assert [v["version"] for v in lineage] == [1, 2]
+    assert lineage[0] == first["lineage"][0] and lineage[0]["base_model"] == "scratch"
+    assert lineage[0]["last_post"] == old[-1].created_at.isoformat()
+    assert lineage[1]["last_post"] == posts[-1].created_at.isoformat()
+    card = (second.model_dir / "README.md").read_text()
+    assert "## Updates" in card and f"| 2 | {lineage[1]['made'][:10]} | {lineage[1]['new_posts']:,} new posts" in card
+    assert "random initial weights" in card  # still described from its first base, not from its own folder
+
+
+def test_with_nothing_new_there_is_nothing_to_continue(continued, tmp_path) -> None:
+    _, second, posts, _ = continued
+    with pytest.raises(DataError, match="no posts newer than the ones the bot has learned from"):
+        make_bot(_config(_csv(tmp_path / "dot.csv", posts), None, continue_from=str(second.out_dir)))
+
+
+def test_continuing_a_folder_without_a_bot_is_one_line(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="holds no finished bot"):
+        make_bot(_config("sample", None, continue_from=str(tmp_path / "nothing")))
