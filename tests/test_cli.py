@@ -69,6 +69,19 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     assert long.returncode == 1 and long.stderr.strip().endswith("tokens. Use a shorter prompt.")
 
 
+def test_export_writes_a_gguf_and_a_modelfile_ollama_can_take(demo_run) -> None:
+    from gguf import GGUFReader
+
+    _, out = demo_run
+    result = run_cli("export", str(out), "--gguf")
+    assert result.returncode == 0, result.stderr
+    gguf_file = out / f"{out.name}.gguf"
+    assert f"ollama create {out.name} -f Modelfile" in result.stdout and str(gguf_file) in result.stdout
+    assert len(GGUFReader(gguf_file).tensors) > 10 and (out / "Modelfile").read_text().startswith("# AI-generated")
+    half = run_cli("export", str(out / "model"), "--gguf", "--quant", "f16")  # the model folder works too
+    assert half.returncode == 0 and gguf_file.stat().st_size > 0
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["train", "missing.csv"], 1, "Error: no such file: missing.csv. Check the path"),
     (["train", "sample", "--epochs", "0"], 1, "Error: --epochs must be more than 0"),
@@ -77,7 +90,12 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     (["generate", "no/such/model/dir"], 1, "Error: no such folder: no/such/model/dir"),
     (["train", "@jack"], 1, "Error: X does not let tools read @jack's posts without a login"),
     (["train", "sample", "--source", "myspace"], 2, "Error: argument --source: invalid choice: 'myspace'"),
-    (["fly"], 2, "Error: argument {demo,train,data,generate,push,delete}: invalid choice: 'fly'"),
+    (["fly"], 2, "Error: argument {demo,train,data,generate,export,push,delete}: invalid choice: 'fly'"),
+    (["export", "no/such/bot", "--gguf"], 1, "Error: no/such/bot holds no model (no config.json)."),
+    (["export", "bot"], 2, "Error: the following arguments are required: --gguf"),
+    (["export", "bot", "--gguf", "--quant", "q4_0"], 2, "Error: argument --quant: invalid choice: 'q4_0'"),
+    (["train", "sample", "--continue", "nothing"], 1, "Error: nothing holds no finished bot"),
+    (["train", "sample", "--checkpoint-minutes", "-1"], 1, "Error: --checkpoint-minutes must be 0 or more"),
     (["push", "model"], 2, "Error: the following arguments are required: --repo-id"),
     (["train", "sample", "--wandb", "maybe"], 2, "Error: argument --wandb: invalid choice: 'maybe'"),
     (["train", "sample", "--epochs", "inf"], 1, "Error: --epochs must be more than 0 and finite, got inf"),

@@ -75,6 +75,18 @@ def test_max_posts_stops_early(server) -> None:
     assert len([r for r, _ in server.log if "statuses" in r.path]) == 1
 
 
+def test_a_bot_being_continued_reads_back_only_to_its_newest_post(server, tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    serve_pages(server)
+    fetch_posts(spec(server), cache_dir=tmp_path, http=Http(sleep=lambda s: None))  # the bot's first reading
+    server.log.clear()
+    newest_known = datetime(2024, 5, 20, 8, tzinfo=timezone.utc)  # the first page reaches back past it
+    fetched = fetch_posts(spec(server), cache_dir=tmp_path, http=Http(sleep=lambda s: None), newer_than=newest_known)
+    assert len([r for r, _ in server.log if "statuses" in r.path]) == 1  # read again, but one page, not all
+    assert len(fetched.posts) == 40 and not fetched.reused
+
+
 def test_429_waits_as_told_and_500_is_retried(server) -> None:
     waits: list[float] = []
     path = "/api/v1/accounts/109/statuses"

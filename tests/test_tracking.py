@@ -187,3 +187,22 @@ def test_a_bad_mode_names_the_flag() -> None:
 
     with pytest.raises(ConfigError, match="--wandb must be online, offline or disabled"):
         BotConfig.of(sources=("sample",), wandb="sometimes")
+
+
+def test_a_continued_bot_chains_its_model_artifact(tmp_path) -> None:
+    from helpers import TINY
+    from test_continued import _csv
+
+    from huggingtweets.sources import load_sample
+
+    posts = sorted(load_sample()[0], key=lambda p: p.created_at)
+    common = dict(num_samples=2, scratch=TINY, batch_size=8, block_size=64)
+    make_bot(BotConfig.of(sources=(_csv(tmp_path / "then" / "dot.csv", posts[:500]),), base_model="scratch",
+                          out_dir=tmp_path / "dot", epochs=2, wandb="disabled", **common))
+    make_bot(BotConfig.of(sources=(_csv(tmp_path / "now" / "dot.csv", posts),), continue_from=str(tmp_path / "dot"),
+                          wandb="offline", **common))
+    train = offline_runs(tmp_path / "dot")["train"]
+    # its input is the bot's last version (offline, named: wandb can't mark an input artifact offline)
+    assert train["config"]["continued_from"] == "finetuned-model-dot:latest"
+    assert not [name for name in train["artifacts"] if name.startswith("pretrained-model")]
+    assert train["artifacts"]["finetuned-model-dot"][0] == "finetuned-model"  # ... and its output the next version

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                     metavar="{demo,train,data,generate,push,delete}")
+                                     metavar="{demo,train,data,generate,export,push,delete}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
@@ -235,10 +235,10 @@ def _export(args: argparse.Namespace) -> int:
 
     bot = Path(args.bot)
     model_dir = bot / "model" if (bot / "model" / "config.json").is_file() else bot
-    print(f"• Writing {model_dir} as GGUF ({args.quant})", file=sys.stderr, flush=True)
     written = export_gguf(model_dir, quant=args.quant)
     size = written.gguf.stat().st_size / 1e6
-    print(f"  {written.gguf} ({size:,.1f} MB, {written.tensors} tensors, {written.architecture}) and {written.modelfile}")
+    print(f"Wrote {written.gguf} ({size:,.1f} MB, {written.quant}, {written.tensors} tensors, {written.architecture}) "
+          f"and {written.modelfile}")
     name = written.gguf.stem.lower()
     print(f"Run it with Ollama: cd {written.gguf.parent} && ollama create {name} -f Modelfile && ollama run {name} "
           f"\"My dream is\"\nor llama.cpp: llama-cli -m {written.gguf} -p \"My dream is\"")
