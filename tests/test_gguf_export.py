@@ -165,4 +165,5 @@ def test_llama_cpp_continues_a_prompt_as_transformers_does(tmp_path, tiny_shape,
         got.append(token)
         if len(got) == 10:
             break
+    llm.close()
     assert got == expected and len(set(expected)) > 1, (got, expected)  # a real continuation, not one token over

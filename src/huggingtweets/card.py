@@ -58,8 +58,11 @@ def render_card(facts: CardFacts) -> str:
         "sources": ", ".join(sorted({_source_name(p.source) for p in facts.profiles})),
         "base_name": _inline(_base_name(facts.base_model)),
         "base_desc": _base_desc(facts.base_model, facts.base_on_hub),
-        "post_count": f"{sum(s.kept for s in facts.stats):,}",
-        "date_range": _date_range(facts.first_post, facts.last_post),
+        "trained_on": (f"{'This update learned from' if facts.updates else 'The model was trained on'} "
+                       f"{sum(s.kept for s in facts.stats):,} {'new ' if facts.updates else ''}posts by {who_long}, "
+                       f"written between {_date_range(facts.first_post, facts.last_post)}"
+                       + (", and a replay of the posts its earlier versions learned (see Updates)." if facts.updates
+                          else ".")),
         "table": stats_table([replace(st, handle=_inline(st.handle)) for st in facts.stats], style="markdown"),
         "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
         "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",

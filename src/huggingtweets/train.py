@@ -193,7 +193,7 @@ def evaluate_loss(model: PreTrainedModel, blocks: Any, *, batch_size: int, preci
     """The model's loss on ``blocks``, measured as `train_model` measures validation."""
     import tempfile
 
-    from transformers import Trainer, TrainingArguments, default_data_collator
+    from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
 
     device, auto_precision = choose_device()
     precision = precision or auto_precision
@@ -202,6 +202,7 @@ def evaluate_loss(model: PreTrainedModel, blocks: Any, *, batch_size: int, preci
                                  bf16=precision == "bf16", fp16=precision == "fp16", report_to="none",
                                  disable_tqdm=True, dataloader_num_workers=0)
         trainer = Trainer(model=model, args=args, data_collator=default_data_collator)
+        trainer.remove_callback(PrinterCallback)  # with tqdm off it would print the metrics
         return trainer.evaluate(blocks)["eval_loss"]
 
 
