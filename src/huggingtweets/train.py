@@ -334,8 +334,8 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float) -> An
             # the Trainer saves right after this, before any evaluation of this step
             if state.global_step >= state.max_steps or time.monotonic() - self.saved < checkpoint_seconds:
                 return
-            control.should_save = True
-            if self.step is not None:
+            control.should_save = True  # on every process: the Trainer saves together
+            if self.step is not None and state.is_world_process_zero:  # one writer for the record
                 from safetensors.torch import save_file
 
                 checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
