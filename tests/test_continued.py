@@ -59,6 +59,16 @@ def test_the_update_learns_only_the_newer_posts_with_a_replay_of_the_old(continu
     assert len(raw) == len(posts)  # raw/ keeps everything read, once
 
 
+def test_samples_are_checked_against_every_post_any_version_learned(continued, monkeypatch) -> None:
+    from huggingtweets import pipeline
+    from huggingtweets.continued import read_previous
+
+    _, second, _, old = continued
+    previous = read_previous(second.out_dir)
+    data = pipeline.PreparedData(second.out_dir, "dot", [], [], {}, pipeline.Splits([], [], {}, 42, {}), previous)
+    assert set(p.text for p in old[:100]) & set(pipeline._learned_texts(data))  # not only this update's replay
+
+
 def test_it_does_not_forget_the_old_posts(continued) -> None:
     _, second, _, _ = continued
     update = second.metrics["update"]

@@ -347,6 +347,12 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
     return m, result.log_history
 
 
+def _learned_texts(data: PreparedData) -> list[str]:
+    """Every post the bot has trained on, its earlier versions' included: what a sample must not copy."""
+    texts = data.splits.train_texts
+    return texts + [row["text"] for row in data.previous.train] if data.previous else texts
+
+
 def _old_validation_loss(data: PreparedData, base: _Base) -> float:
     """A continued bot's loss on the posts its previous version was validated on (nan otherwise)."""
     if data.previous is None:
@@ -361,7 +367,7 @@ def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any
     """The card's and the terminal's sample posts, near-copies of training posts replaced."""
     on_event(StageStarted("generate", f"Writing {config.sample.num_samples} posts"))
     run = sample_posts(base.model, base.tokenizer, prompt=config.sample.prompt, n=config.sample.num_samples, seed=config.seed,
-                       copies=CopyDetector(data.splits.train_texts, base.tokenizer),
+                       copies=CopyDetector(_learned_texts(data), base.tokenizer),
                        replace_copies=not config.sample.keep_copies)
     if not run.posts:
         raise TrainingError(
