@@ -130,19 +130,9 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
             expect(picture).to_be_visible()
             assert picture.evaluate("img => img.naturalWidth") == 960
 
-            page.get_by_role("button", name="Download model zip").click()
-            link = page.get_by_role("link", name="⬇ gullhaven_dot.zip")
-            with page.expect_download(timeout=STEP_TIMEOUT) as download:
-                link.click()
-            saved = tmp_path / "downloaded.zip"
-            download.value.save_as(saved)
-
-            page.get_by_role("button", name="Download GGUF (Ollama, llama.cpp)").click()
-            link = page.get_by_role("link", name="⬇ gullhaven_dot.gguf")
-            with page.expect_download(timeout=STEP_TIMEOUT) as download:
-                link.click()
-            gguf_file = tmp_path / "downloaded.gguf"
-            download.value.save_as(gguf_file)
+            saved = _download(page, "Download model zip", "gullhaven_dot.zip", tmp_path / "downloaded.zip")
+            gguf_file = _download(page, "Download GGUF (Ollama, llama.cpp)", "gullhaven_dot.gguf",
+                                  tmp_path / "downloaded.gguf")
             expect(page.get_by_role("link", name="⬇ Modelfile")).to_be_visible()
         finally:
             _screenshot(page, tmp_path)
@@ -163,6 +153,15 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
     reader = GGUFReader(gguf_file)
     assert bytes(reader.fields["general.architecture"].parts[-1]).decode() == "gpt2"
     assert {t.name for t in reader.tensors} >= {"token_embd.weight", "output.weight"}
+
+
+def _download(page, button: str, file_name: str, to: Path) -> Path:
+    """Press a download button, then the link it shows, as a user does; the file the browser saved."""
+    page.get_by_role("button", name=button).click()
+    with page.expect_download(timeout=STEP_TIMEOUT) as download:
+        page.get_by_role("link", name=f"⬇ {file_name}").click()
+    download.value.save_as(to)
+    return to
 
 
 _success = __import__("re").compile(r"mod-success")  # ipywidgets' class for button_style="success"
