@@ -14,3 +14,20 @@ def best_of(fn: Callable[[], object], repeats: int = 3) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+def stage_clock() -> tuple[dict[str, float], Callable[[object], None]]:
+    """An event handler for `make_bot` and the seconds it measures for each pipeline stage, from
+    its StageStarted event to its StageFinished: ``spans, on_event = stage_clock()``."""
+    from huggingtweets.events import StageFinished, StageStarted
+
+    spans: dict[str, float] = {}
+    started: dict[str, float] = {}
+
+    def on_event(event: object) -> None:
+        if isinstance(event, StageStarted):
+            started[event.stage] = time.perf_counter()
+        elif isinstance(event, StageFinished) and event.stage in started:
+            spans[event.stage] = spans.get(event.stage, 0.0) + time.perf_counter() - started.pop(event.stage)
+
+    return spans, on_event

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,15 +25,10 @@ STAGES = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from huggingtweets.cli import _config, build_parser
-from huggingtweets.events import StageFinished, StageStarted
 from huggingtweets.pipeline import make_bot
+from _timing import stage_clock  # benchmarks/, put on the path by timed()
 imported = time.perf_counter()
-spans, open_ = {}, {}
-def on_event(e):
-    if isinstance(e, StageStarted):
-        open_[e.stage] = time.perf_counter()
-    elif isinstance(e, StageFinished) and e.stage in open_:
-        spans[e.stage] = spans.get(e.stage, 0.0) + time.perf_counter() - open_.pop(e.stage)
+spans, on_event = stage_clock()
 make_bot(_config(build_parser().parse_args(sys.argv[1:])), on_event=on_event)
 end = time.perf_counter()
 print(json.dumps({"imports": imported - t0, "stages": spans, "total": end - t0}))
@@ -40,8 +36,11 @@ print(json.dumps({"imports": imported - t0, "stages": spans, "total": end - t0})
 
 
 def timed(cmd: list[str]) -> tuple[float, str]:
+    """Wall seconds and stdout of ``cmd``, run with this folder on its path (for _timing)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent),
+                                                        os.environ.get("PYTHONPATH", "")])}
     started = time.perf_counter()
-    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     return time.perf_counter() - started, done.stdout
 
 

@@ -42,7 +42,7 @@ t0 = time.perf_counter()
 import transformers
 from huggingtweets import export, pipeline
 from huggingtweets.cli import _config, build_parser
-from huggingtweets.events import StageFinished, StageStarted
+from _timing import stage_clock  # benchmarks/, on the path after the revision's src/
 imported = time.perf_counter()
 totals, calls = {}, {}
 
@@ -70,12 +70,7 @@ wrap(pipeline, "plot_losses", "plots")
 wrap(pipeline, "plot_predictions", "plots")
 wrap(pipeline, "export_model", "model write + zip")
 wrap(export, "zip_folder", "zip")
-spans, open_ = {}, {}
-def on_event(e):
-    if isinstance(e, StageStarted):
-        open_[e.stage] = time.perf_counter()
-    elif isinstance(e, StageFinished) and e.stage in open_:
-        spans[e.stage] = spans.get(e.stage, 0.0) + time.perf_counter() - open_.pop(e.stage)
+spans, on_event = stage_clock()
 bot = pipeline.make_bot(_config(build_parser().parse_args(sys.argv[1:])), on_event=on_event)
 end = time.perf_counter()
 print(json.dumps({"imports": imported - t0, "spans": spans, "totals": totals, "total": end - t0,
@@ -129,7 +124,8 @@ def run(src: Path, data: Path, base: Path, out: Path, epochs: float | None) -> d
     argv = ["train", str(data), "--base-model", str(base), "--out", str(out), "--wandb", "disabled"]
     if epochs is not None:
         argv += ["--epochs", str(epochs)]
-    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    path = os.pathsep.join([str(src), str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     done = subprocess.run([sys.executable, "-c", CHILD, *argv], check=True, env=env, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return json.loads(done.stdout.strip().splitlines()[-1])
