@@ -13,6 +13,7 @@ without forgetting the old: perplexity on the old validation posts is measured b
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,16 +106,17 @@ def merged_raw(previous: PreviousBot, source: str, handle: str, posts: list[Post
     """Everything the bot has read of one person from one source, the new posts included, newest first."""
     by_id = {p.id: p for p in previous.raw.get((source, handle), [])}
     by_id.update({p.id: p for p in posts})
-    return sorted(by_id.values(), key=lambda p: p.created_at or datetime.min, reverse=True)
+    return sorted(by_id.values(), key=lambda p: p.created_at.timestamp() if p.created_at else -math.inf,
+                  reverse=True)
 
 
 def continued_splits(previous: PreviousBot, new: dict[str, list[Post]], *, validation_fraction: float,
-                     seed: int) -> tuple[Splits, int]:
+                     seed: int) -> tuple[Splits, list[dict[str, str]]]:
     """The new posts split as any bot's (each person's newest held out), their training posts
     mixed with as many of the old ones, drawn at random (``REPLAY_RATIO``). The validation set is
     the new held-out posts and the old ones together: the best epoch is the one that writes like
-    the person now without forgetting how they wrote before. Returns the splits and how many old
-    posts were replayed."""
+    the person now without forgetting how they wrote before. Returns the splits and, of their
+    training rows, the new ones (the rest are replayed)."""
     fresh = {h: posts for h, posts in new.items() if posts}
     if not fresh:
         raise DataError("there are no posts newer than the ones the bot has learned from, so there is nothing new "
@@ -128,4 +130,4 @@ def continued_splits(previous: PreviousBot, new: dict[str, list[Post]], *, valid
     rng.shuffle(train)
     validation = splits.validation + list(previous.validation)
     return Splits(train=train, validation=validation, repeats=splits.repeats, seed=seed,
-                  held_out=splits.held_out), len(replay)
+                  held_out=splits.held_out), splits.train

@@ -198,10 +198,10 @@ def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool
     the new ones, for its next update's replay and no-forgetting check."""
     on_event(StageStarted("dataset", "Splitting and mixing"))
     if previous:
-        splits, replayed = continued_splits(previous, kept, validation_fraction=config.data.validation_fraction,
-                                            seed=config.seed)
+        splits, new_train = continued_splits(previous, kept, validation_fraction=config.data.validation_fraction,
+                                             seed=config.seed)
+        replayed = len(splits.train) - len(new_train)
         if main:
-            new_train = [row for row in splits.train if row not in previous.train]
             write_jsonl(out / "data" / "train.jsonl", previous.train + new_train)
             write_jsonl(out / "data" / "validation.jsonl", splits.validation)
             write_json(out / "data" / "split.json", {
