@@ -58,18 +58,18 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
     name = name or (out_dir.name if model_dir.name == "model" else model_dir.name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    card = _card_fields(model_dir / "README.md")
+    description = _description(model_dir / "README.md")
 
     target = out_dir / f"{name}.gguf"
     with atomic_path(target) as tmp:
-        count = _write(tmp, arch, model, tokenizer, quant=quant, name=name, description=card["description"])
+        count = _write(tmp, arch, model, tokenizer, quant=quant, name=name, description=description)
     modelfile = out_dir / "Modelfile"
-    write_text(modelfile, modelfile_text(target.name, tokenizer, description=card["description"]))
+    write_text(modelfile, modelfile_text(target.name, tokenizer, description=description))
     return GgufFiles(target, modelfile, arch, quant, count)
 
 
-def _card_fields(card: Path) -> dict[str, str]:
-    """The bot's one-line description for the GGUF metadata and the Modelfile."""
+def _description(card: Path) -> str:
+    """The bot's one-line description for the GGUF metadata and the Modelfile, naming its people."""
     handles = ""
     if card.is_file():
         for line in card.read_text(encoding="utf-8").splitlines():
@@ -77,8 +77,8 @@ def _card_fields(card: Path) -> dict[str, str]:
                 handles = line[2:].strip()
                 break
     who = f" in the style of {handles}" if handles else ""
-    return {"description": f"AI-generated posts{who}, written by a fine-tuned model (huggingtweets). "
-                           "Nothing it writes was written or endorsed by the people it imitates."}
+    return (f"AI-generated posts{who}, written by a fine-tuned model (huggingtweets). "
+            "Nothing it writes was written or endorsed by the people it imitates.")
 
 
 def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str) -> str:
@@ -164,17 +164,17 @@ def _tensors(arch: str, model: Any) -> Any:
         if arch == "gpt2" and hf_name.endswith((".c_attn.weight", ".c_proj.weight", ".c_fc.weight")):
             tensor = tensor.T
         if arch == "llama" and hf_name.endswith("self_attn.q_proj.weight"):
-            tensor = _permute(tensor, config.num_attention_heads, config.num_attention_heads)
+            tensor = _permute(tensor, config.num_attention_heads)
         if arch == "llama" and hf_name.endswith("self_attn.k_proj.weight"):
-            tensor = _permute(tensor, config.num_attention_heads, config.num_key_value_heads)
+            tensor = _permute(tensor, config.num_key_value_heads)
         yield hf_name, tensor
     if arch == "gpt2" and "lm_head.weight" not in state:
         yield "lm_head.weight", model.get_output_embeddings().weight
 
 
-def _permute(weights: Any, n_head: int, n_head_kv: int) -> Any:
-    """Hugging Face's Llama rotates the two halves of each head; llama.cpp rotates adjacent pairs."""
-    heads = n_head_kv if n_head_kv != n_head else n_head
+def _permute(weights: Any, heads: int) -> Any:
+    """Hugging Face's Llama rotates the two halves of each head; llama.cpp rotates adjacent pairs.
+    ``heads``: the projection's own heads (the key/value heads for k_proj)."""
     return (weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:])
             .swapaxes(1, 2).reshape(weights.shape))
 
@@ -207,8 +207,7 @@ def _tokenizer(writer: Any, tokenizer: Any, *, vocab_size: int) -> None:
     if backend["model"]["type"] != "BPE" or "ByteLevel" not in json.dumps(backend.get("pre_tokenizer")):
         raise ConfigError("GGUF export knows byte-level BPE tokenizers (GPT-2's, SmolLM2's, Qwen's); this bot's "
                           f"is {backend['model']['type']}", fix="Export the model folder as it is, without --gguf")
-    vocab = {token: i for token, i in tokenizer.get_vocab().items()}
-    by_id = {i: token for token, i in vocab.items()}
+    by_id = {i: token for token, i in tokenizer.get_vocab().items()}
     special = set(tokenizer.all_special_ids)
     added = {t.content for t in tokenizer.added_tokens_decoder.values()}
     tokens, types = [], []
