@@ -78,6 +78,7 @@ class Tracker:
         self.name = "bot"
         self.out_dir = Path(".")  # the bot's folder, once the data stage names it
         self.model_config: dict[str, Any] = {}
+        self.update: dict[str, Any] | None = None  # a continued bot's version and forgetting check
         self.links: dict[str, str] = {}  # what the model card links to; online only
         self.broken = False  # set when W&B fails: the pipeline goes on untracked
 
@@ -146,14 +147,23 @@ class Tracker:
         # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
         run.define_metric("train/global_step")
         run.define_metric("*", step_metric="train/global_step", step_sync=True)
-        if self.config.train.continue_from:  # the base is this bot's last version: the artifact chain goes on
-            previous = f"{self._artifact('finetuned-model')}:latest"
-            if self.mode == "online":
-                run.use_artifact(f"{self._artifact('train-dataset')}:latest")
-                run.use_artifact(previous)
+        # the base: a continued bot's last version (the artifact chain goes on), else the pretrained model
+        base = f"{self._artifact('finetuned-model')}:latest" if self.config.train.continue_from else self._pretrained()
+        if self.mode == "online":
+            run.use_artifact(f"{self._artifact('train-dataset')}:latest")
+            run.use_artifact(base)
+        else:
+            # wandb can't mark an input artifact offline: the base is logged from this run (a bot's
+            # last version is named) and the dataset named in the config, so a later `wandb sync`
+            # still shows both.
+            run.config.update({"dataset_artifact": self._artifact("train-dataset")})
+            if isinstance(base, str):
+                run.config.update({"continued_from": base})
             else:
-                run.config.update({"dataset_artifact": self._artifact("train-dataset"), "continued_from": previous})
-            return
+                run.log_artifact(base)
+
+    def _pretrained(self) -> Any:
+        """The base model as an artifact: the scratch model's files, or a reference to its folder or hub page."""
         base = self.config.train.base_model
         pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
@@ -163,19 +173,12 @@ class Tracker:
             pretrained.add_reference(Path(base).resolve().as_uri(), checksum=False)
         else:
             pretrained.add_reference(f"https://huggingface.co/{base}", checksum=False)
-        if self.mode == "online":
-            run.use_artifact(f"{self._artifact('train-dataset')}:latest")
-            run.use_artifact(pretrained)
-        else:
-            # wandb can't mark an input artifact offline: the base is logged from this run and
-            # the dataset named in the config, so a later `wandb sync` still shows both.
-            run.config.update({"dataset_artifact": self._artifact("train-dataset")})
-            run.log_artifact(pretrained)
+        return pretrained
 
     def _trained(self, trained: events.Trained) -> None:
         if self.run is None:
             return
-        self.update = trained.metrics.get("update")  # a continued bot's version and forgetting check
+        self.update = trained.metrics.get("update")
         self.run.config.update({"training_args": trained.training_args}, allow_val_change=True)
         self.run.summary.update({k: v for k, v in trained.metrics.items()
                                  if isinstance(v, (int, float, str)) and _finite(v)})
@@ -195,7 +198,7 @@ class Tracker:
         model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
                                     description=f"{self.name}'s bot, fine-tuned from {self.config.train.base_model}",
                                     metadata={"base_model": self.config.train.base_model,
-                                              **({"update": self.update} if getattr(self, "update", None) else {})})
+                                              **({"update": self.update} if self.update else {})})
         _add_folder(model, exported.model_dir)
         self.run.log_artifact(model)
         self._finish()
