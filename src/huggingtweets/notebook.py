@@ -238,41 +238,48 @@ class App:
         state = self.state
         if state.data is None or state.config is None:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
-        config = state.config.updated(base_model=self.base_model.value, epochs=self.epochs.value or None,
-                                      lora=base_choice(self.base_model.value).lora, out_dir=state.data.out_dir,
-                                      **({"scratch": state.scratch} if state.scratch else {}))
+        config = state.config.updated(base_model=self.base_model.value, out_dir=state.data.out_dir,
+                                      **self._training_options())
         if holds_bot(state.data.out_dir):
             log.line(f"• Replacing the bot made earlier in this session in {state.data.out_dir}")
+        self._train_and_show(config, log, state.data)
+
+    def _continue(self, log: _Log) -> None:
+        """Train the bot further on the posts written since its newest: the same handles read again,
+        or a newer archive or file uploaded; a replay of its old posts keeps what it learned."""
+        bot = self._bot()
+        kind = None if self.source.value == "auto" else self.source.value
+        config = BotConfig.of(tuple(self._sources()), source=kind, continue_from=str(bot.out_dir),
+                              **self._training_options())
+        self._train_and_show(config, log)
+        u = self.state.bot.metrics["update"]
+        log.line(f"Version {u['version']}: learned {u['new_posts']:,} new posts with {u['replayed_posts']:,} old ones "
+                 f"replayed; on the posts the last version was checked on, perplexity "
+                 f"{u['old_validation_perplexity_before']:.1f} → {u['old_validation_perplexity_after']:.1f} "
+                 f"({u['forgetting']:.2f}×). The card's “Updates” section lists every version.")
+
+    def _training_options(self) -> dict[str, Any]:
+        """The Train step's choices: epochs, LoRA for the chosen base, the scratch model's shape."""
+        state = self.state
+        return {"epochs": self.epochs.value or None, "lora": base_choice(self.base_model.value).lora,
+                **({"scratch": state.scratch} if state.scratch else {})}
+
+    def _train_and_show(self, config: BotConfig, log: _Log, data: PreparedData | None = None) -> None:
+        """Train (reading the posts first when ``data`` is None), then show the W&B links, the loss
+        curve and the samples."""
+        state = self.state
         self.progress.value, self.progress.bar_style = 0, "info"
+        prepared = data is None
         with tracking(config, _View(self, log)) as tracked:
-            state.bot = train_bot(config, state.data, tracked.on_event, links=tracked.links)
+            data = prepare_data(config, tracked.on_event) if prepared else data
+            state.bot = train_bot(config, data, tracked.on_event, links=tracked.links)
+        if prepared:
+            state.config, state.data = config, replace(data, out_dir=data.out_dir.resolve())
         state.samples, state.loaded = state.bot.samples, None
         self.progress.bar_style = "success"
         for name, url in tracked.links.items():  # online runs only
             log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
         log.html(png_html(state.bot.out_dir / "loss.png", "the loss curve"))
-        self._show_samples(state.bot.samples, prompt=config.sample.prompt)
-
-    def _continue(self, log: _Log) -> None:
-        """Train the bot further on the posts written since its newest: the same handles read again,
-        or a newer archive or file uploaded; a replay of its old posts keeps what it learned."""
-        bot, state = self._bot(), self.state
-        kind = None if self.source.value == "auto" else self.source.value
-        config = BotConfig.of(tuple(self._sources()), source=kind, continue_from=str(bot.out_dir),
-                              epochs=self.epochs.value or None, lora=base_choice(self.base_model.value).lora,
-                              **({"scratch": state.scratch} if state.scratch else {}))
-        self.progress.value, self.progress.bar_style = 0, "info"
-        with tracking(config, _View(self, log)) as tracked:
-            data = prepare_data(config, tracked.on_event)
-            state.bot = train_bot(config, data, tracked.on_event, links=tracked.links)
-        state.config, state.data = config, replace(data, out_dir=data.out_dir.resolve())
-        state.samples, state.loaded = state.bot.samples, None
-        self.progress.bar_style = "success"
-        u = state.bot.metrics["update"]
-        log.line(f"Version {u['version']}: learned {u['new_posts']:,} new posts with {u['replayed_posts']:,} old ones "
-                 f"replayed; on the posts the last version was checked on, perplexity "
-                 f"{u['old_validation_perplexity_before']:.1f} → {u['old_validation_perplexity_after']:.1f} "
-                 f"({u['forgetting']:.2f}×). The card's “Updates” section lists every version.")
         self._show_samples(state.bot.samples, prompt=config.sample.prompt)
 
     def _generate(self, log: _Log) -> None:
