@@ -155,3 +155,18 @@ def test_fast_link_stripping_says_exactly_what_the_pattern_says() -> None:
 def test_nul_bytes_and_escape_sequences_never_reach_training_text() -> None:
     assert normalise_text("Kevin\x00 is \x1b[31mred\x1b[0m on the roof\x07") == "Kevin is [31mred [0m on the roof"
     assert normalise_text("one\x00\ntwo", keep_newlines=True) == "one\ntwo"
+
+
+@pytest.mark.parametrize("text, boring", [
+    ("できるっぽい、すごいな！", False),  # Japanese: one "word" to str.split(), a whole sentence
+    ("我下周必去成海边！", False),  # Chinese
+    ("在职ブログもよいなぁ", False),
+    ("ぬるぽ", True),  # 3 characters: ~1.5 words, as short as "Hatte Hals."
+    ("@hogem 😋", True),
+    ("Hatte Hals.", True),
+    ("Clonflakes pfuistücken today", False),
+])
+def test_posts_in_scripts_without_spaces_are_counted_by_their_words(text: str, boring: bool) -> None:
+    posts = [make_post(text, handle="a_know")]
+    _, stats = clean_posts(posts, handle="a_know")
+    assert (stats.short == 1) is boring

@@ -34,6 +34,15 @@ def test_json_jsonl_and_text_files(tmp_path, name, body) -> None:
     assert handle == "posts"  # no author column: the file's name
 
 
+def test_a_jsonl_post_holding_a_line_separator_is_one_post(tmp_path) -> None:
+    # JSON strings may hold U+2028 raw (json.dumps(ensure_ascii=False) writes it so): it is no line end
+    rows = [{"text": "first line\u2028still the first post"}, {"text": "the second post"}]
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    posts, _ = read_posts(path)
+    assert [p.text for p in posts] == ["first line\u2028still the first post", "the second post"]
+
+
 def test_unknown_columns_are_listed_with_the_flag_to_pick_one(tmp_path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("when,words\n2024-01-01,hello there friend\n", encoding="utf-8")

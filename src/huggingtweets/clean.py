@@ -116,13 +116,20 @@ def is_reply(post: Post) -> bool:
     return post.is_reply or post.text.lstrip().startswith("@")
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar): there a
+# "word" of text.split() is a whole sentence, so words are counted as ~2 of their characters each.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def is_boring(text: str) -> bool:
-    """Fewer than 3 words that carry none of http, @, # (the original's rule)."""
-    words = 0
+    """Fewer than 3 words that carry none of http, @, # (the original's rule); in scripts written
+    without spaces, every 2 characters count as a word ("今日は良い天気" is 3.5 words, "ぬるぽ" 1.5)."""
+    words = 0.0
     for word in text.split():
         if "@" not in word and "#" not in word and "http" not in word.lower():
-            words += 1
-            if words == 3:
+            unspaced = len(_UNSPACED.findall(word))
+            words += unspaced / 2 if unspaced > 1 else 1
+            if words >= 3:
                 return False
     return True
 

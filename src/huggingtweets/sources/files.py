@@ -61,7 +61,9 @@ def read_posts(
     elif suffix == ".json":
         rows = _json_rows(_load_json(text, path.name), path.name)
     else:
-        rows = [_as_row(_load_json(line, path.name, n)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        # JSON Lines end at "\n" only: a JSON string may hold U+2028 and other characters that
+        # str.splitlines() would split a row at
+        rows = [_as_row(_load_json(line, path.name, n)) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
     if not rows:
         raise SourceError(f"{path.name} holds no posts. Check that it is the right file")
     columns = list(dict.fromkeys(key for row in rows for key in row))  # rows of a JSON file may differ
