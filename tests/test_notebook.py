@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import zipfile
@@ -36,6 +37,12 @@ def clicked(tmp_path_factory):
         app.train_button.click()
         app.prompt.value = "Kevin"
         app.generate_button.click()
+        app.quiz_button.click()
+        seen["quiz round"] = app.quiz_round.value
+        seen["quiz rounds"] = list(app.state.quiz.rounds)
+        for n in range(len(seen["quiz rounds"])):  # always "A": right about half the time
+            app.quiz_picks[0].click()
+            seen.setdefault("quiz results", []).append(app.quiz_result.value)
         app.download_button.click()
         seen["zip link"] = app.download_link.outputs[-1]["data"]["text/html"]
         app.gguf_button.click()
@@ -99,6 +106,27 @@ def test_generate_shows_ten_posts_from_the_prompt_with_share_links(clicked) -> N
     assert [s.text for s in app.state.samples] == [p.replace("&#x27;", "'").replace("&amp;", "&")
                                                     .replace("&lt;", "<").replace("&gt;", ">")
                                                     .replace("&quot;", '"') for p in posts]
+
+
+def test_training_says_how_often_a_style_detector_tells_the_bot_apart(clicked) -> None:
+    app, _, _ = clicked
+    assert re.search(r"A simple style detector tells this bot's posts from @gullhaven_dot's newest real posts "
+                     r"\d+% of the time \(50% would mean it can't tell them apart", app.train_log.text.value)
+
+
+def test_bot_or_not_sets_held_out_real_posts_beside_the_bots_and_keeps_the_tally(clicked) -> None:
+    app, _, seen = clicked
+    rounds = seen["quiz rounds"]
+    assert len(rounds) == 10 and "Round 1 of 10" in seen["quiz round"]
+    a, b = rounds[0].posts
+    assert html.escape(a) in seen["quiz round"] and html.escape(b) in seen["quiz round"]
+    validation, train = set(app.state.data.splits.validation_texts), set(app.state.data.splits.train_texts)
+    assert all(r.real in validation and r.real not in train and r.bot not in validation for r in rounds)
+    right = sum(r.bot_at == 0 for r in rounds)  # every pick was "A"
+    assert re.search(rf"You spotted the bot {right} of 10 times", seen["quiz results"][-1])
+    assert [("Right:" in shown) for shown in seen["quiz results"]] == [r.bot_at == 0 for r in rounds]
+    assert all(button.layout.display == "none" for button in app.quiz_picks)  # the game is over
+    assert app.quiz_button.button_style == "success" and app.generate_log.error_line.value == ""
 
 
 def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:

@@ -66,12 +66,24 @@ def test_training_lowers_validation_perplexity(bot_run) -> None:
 def test_events_tell_the_story_in_order(bot_run) -> None:
     _, events = bot_run
     started = [e.stage for e in events if isinstance(e, StageStarted)]
-    assert started == ["fetch", "clean", "dataset", "base", "train", "generate", "export"]
+    assert started == ["fetch", "clean", "dataset", "base", "train", "generate", "voice", "export"]
     progress = [e for e in events if isinstance(e, TrainProgress)]
     assert progress[-1].step == progress[-1].total_steps
     assert any("eval_loss" in e.metrics for e in progress)
     clean = next(e for e in events if isinstance(e, StageFinished) and e.stage == "clean")
     assert "Posts kept" in clean.message
+
+
+def test_the_bots_voice_is_checked_against_the_newest_real_posts(bot_run) -> None:
+    bot, events = bot_run
+    metrics = json.loads((bot.out_dir / "metrics.json").read_text())
+    validation = (bot.out_dir / "data/validation.jsonl").read_text().splitlines()
+    assert 0.0 <= metrics["style_detector_accuracy"] <= 1.0
+    assert metrics["style_detector_posts"] == min(100, len(validation))  # as many bot posts as real ones
+    said = next(e for e in events if isinstance(e, StageFinished) and e.stage == "voice")
+    assert said.message.startswith("A simple style detector tells this bot's posts from @gullhaven_dot's newest real "
+                                   f"posts {metrics['style_detector_accuracy']:.0%} of the time")
+    assert said.message in (bot.model_dir / "README.md").read_text()  # the card says it in the same words
 
 
 def test_zip_holds_the_model_folder(bot_run) -> None:
@@ -95,7 +107,10 @@ def test_exported_folder_works_with_transformers_pipeline(bot_run) -> None:
 
 def test_generation_defaults_are_stored_with_the_model(bot_run) -> None:
     bot, _ = bot_run
-    expected = {"do_sample": True, "min_length": 10, "max_length": 160, "temperature": 1.0, "top_p": 0.95}
+    from huggingtweets.recipe import GENERATION_DEFAULTS
+
+    expected = dict(GENERATION_DEFAULTS)  # what our own sampler uses: the exported model samples the same way
+    assert expected["do_sample"] and expected["max_length"] == 160
     config = json.loads((bot.model_dir / "config.json").read_text())
     assert config["task_specific_params"]["text-generation"] == {**expected, "prefix": "<|endoftext|>"}
     generation = json.loads((bot.model_dir / "generation_config.json").read_text())

@@ -43,8 +43,8 @@ def render_card(facts: CardFacts) -> str:
     template = Template(resources.files("huggingtweets").joinpath("templates/model_card.md").read_text("utf-8"))
     several = len(facts.profiles) > 1
     handles = [_inline(p.handle) for p in facts.profiles]  # from input, as every name here: made inert
-    who_short = _join([f"@{h}" for h in handles])
-    who_long = _join([f"{_inline(p.display_name)} (@{_inline(p.handle)})" for p in facts.profiles])
+    who_short = join_names([f"@{h}" for h in handles])
+    who_long = join_names([f"{_inline(p.display_name)} (@{_inline(p.handle)})" for p in facts.profiles])
     m = facts.metrics
     values = {
         "updates": _updates(facts.updates),
@@ -83,6 +83,9 @@ def render_card(facts: CardFacts) -> str:
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),
         "copy_rate": f"{m['copy_rate']:.0%} of {m['samples_drawn']} drawn",
+        "detector": (f"{m['style_detector_accuracy']:.0%} ({m['style_detector_posts']} posts of each; 50% = can't tell)"
+                     if m.get("style_detector_accuracy") is not None else "not measured (too few held-out posts)"),
+        "voice_text": _voice_text(m, who_short),
         "sampled_with": " (with int8 weights, on a CPU)" if m.get("sampling_precision") == "int8" else "",
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,
@@ -90,6 +93,18 @@ def render_card(facts: CardFacts) -> str:
         "tracking": _tracking(facts.links),
     }
     return template.substitute(values)
+
+
+def _voice_text(m: dict[str, Any], who: str) -> str:
+    """Does it sound like them? The style detector's figure in plain words (voice.py)."""
+    from .voice import FOLDS, StyleCheck
+
+    if m.get("style_detector_accuracy") is None:
+        return ""
+    check = StyleCheck(m["style_detector_accuracy"], m["style_detector_posts"])
+    return (f"{check.sentence(who)} The detector reads character n-grams (TF-IDF, logistic regression), is trained "
+            f"on the rest and judges each post once ({FOLDS}-fold cross-validation); the bot's posts were sampled as "
+            "above, with no prompt.\n")
 
 
 def _epochs_text(m: dict[str, Any]) -> str:
@@ -201,7 +216,8 @@ def _model_note(model_ref: str) -> str:
             "or use the repo id once the model is pushed to the Hugging Face Hub.")
 
 
-def _join(items: list[str]) -> str:
+def join_names(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 

@@ -52,17 +52,24 @@ class Sampled:
 
 
 @dataclass(frozen=True)
+class VoiceChecked:
+    """How often a style detector told the bot's posts from the people's newest real ones (voice.py)."""
+    accuracy: float | None  # None: too few held-out posts to measure
+    posts: int  # bot posts and real ones, as many of each
+
+
+@dataclass(frozen=True)
 class Exported:
     model_dir: Path
     zip_path: Path
 
 
-StageResult = DataReady | BaseReady | Trained | Sampled | Exported
+StageResult = DataReady | BaseReady | Trained | Sampled | VoiceChecked | Exported
 
 
 @dataclass(frozen=True)
 class StageStarted:
-    stage: str  # "fetch", "clean", "dataset", "base", "train", "generate", "export"
+    stage: str  # "fetch", "clean", "dataset", "base", "train", "generate", "voice", "export"
     message: str
 
 

@@ -111,8 +111,11 @@ def sample_posts(
     """
     import torch
 
+    from ._cpu import keep_freed_memory
     from .quantize import int8_weights
 
+    if model.device.type == "cpu":
+        keep_freed_memory()
     unknown = set(overrides) - set(GENERATION_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown generation settings: {', '.join(sorted(unknown))}")
@@ -173,6 +176,7 @@ def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: di
 
     device = model.device
     ids = torch.tensor([prompt_ids] * rows, device=device)  # (rows, prompt tokens), then (active rows, 1)
+    history = ids  # (active rows, tokens so far): what a repetition penalty looks back on
     end_ids = torch.tensor(sorted(ends), device=device)
     out: list[list[int]] = [[] for _ in range(rows)]
     active = list(range(rows))  # the rows still writing, in batch order
@@ -180,17 +184,18 @@ def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: di
     for length in range(len(prompt_ids), settings["max_length"]):  # tokens so far, prompt included
         step = model(input_ids=ids, use_cache=True, logits_to_keep=1, **{cache_name: cache})
         cache = step[cache_name]  # keys and values of the tokens so far: each step feeds one token
-        tokens = _next_tokens(step.logits[:, -1, :].float(), length, settings, eos, generator)  # (active rows,)
+        tokens = _next_tokens(step.logits[:, -1, :].float(), length, settings, eos, generator, history)  # (active rows,)
         for row, token in zip(active, tokens.tolist()):
             out[row].append(token)
         done = torch.isin(tokens, end_ids)
         if done.all():
             break
+        history = torch.cat([history, tokens[:, None]], dim=1)
         if done.any():
             keep = (~done).nonzero().squeeze(-1)
             cache.batch_select_indices(keep)
             active = [active[i] for i in keep.tolist()]
-            tokens = tokens[keep]
+            tokens, history = tokens[keep], history[keep]
         ids = tokens[:, None]
     return out
 
@@ -201,11 +206,17 @@ def _cache_argument(model: PreTrainedModel) -> str:
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
-def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, generator: Any) -> Any:
+def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, generator: Any,
+                 history: Any = None) -> Any:
     """One token per row from (rows, vocab) logits, sampled as transformers' generate samples:
+    the repetition penalty on every token the row holds so far (``history``, prompt included),
     no end-of-post before min_length, then temperature, then nucleus (top-p)."""
     import torch
 
+    penalty = settings.get("repetition_penalty", 1.0)
+    if penalty != 1.0 and history is not None:  # as RepetitionPenaltyLogitsProcessor: scale toward less likely
+        seen = logits.gather(1, history)
+        logits = logits.scatter(1, history, torch.where(seen < 0, seen * penalty, seen / penalty))
     if length < settings["min_length"]:
         logits[:, eos] = -float("inf")
     if not settings["do_sample"]:

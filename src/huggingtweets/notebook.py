@@ -91,6 +91,7 @@ class AppState:
     bot: Bot | None = None
     config: BotConfig | None = None  # of the last "Get posts"
     samples: list[Any] = field(default_factory=list)  # the last "Generate"
+    quiz: Any = None  # the "Bot or not?" game in play (quiz.BotOrNot)
     loaded: tuple[str, Any, Any, Any] | None = None  # (model dir, model, tokenizer, copy check) for generating
     uploads: Path = Path("uploads")  # where uploaded files are saved
 
@@ -169,6 +170,12 @@ class App:
         self.generate_button = w.Button(description="Generate", icon="pencil", button_style="primary",
                                         disabled=True, **fit)
         self.samples_table = w.HTML()
+        self.quiz_button = w.Button(description="Bot or not?", icon="question", disabled=True,
+                                    tooltip="ten rounds: a real post beside a bot post; pick the bot", **fit)
+        self.quiz_round = w.HTML()  # the two posts of this round
+        self.quiz_picks = [w.Button(description=f"{label} is the bot", layout=w.Layout(display="none"), **fit)
+                           for label in "AB"]
+        self.quiz_result = w.HTML()  # right or wrong, and the tally
         self.generate_log = _Log(w)
         # --- 4. download and push ---
         self.download_button = w.Button(description="Download model zip", icon="file-archive-o",
@@ -187,6 +194,9 @@ class App:
         self.train_button.on_click(lambda _: self._step(self.train_button, self.train_log, self._train))
         self.continue_button.on_click(lambda _: self._step(self.continue_button, self.train_log, self._continue))
         self.generate_button.on_click(lambda _: self._step(self.generate_button, self.generate_log, self._generate))
+        self.quiz_button.on_click(lambda _: self._step(self.quiz_button, self.generate_log, self._start_quiz))
+        for picked, button in enumerate(self.quiz_picks):
+            button.on_click(lambda _, picked=picked: self._pick(picked))
         self.download_button.on_click(lambda _: self._step(self.download_button, self.download_log, self._download))
         self.gguf_button.on_click(lambda _: self._step(self.gguf_button, self.download_log, self._download_gguf))
         self.push_button.on_click(lambda _: self._step(self.push_button, self.download_log, self._push))
@@ -196,7 +206,8 @@ class App:
         self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.base_note,
                              w.HBox([self.train_button, self.continue_button]),
                              self.progress, self.live, self.train_log.box])
-        self.generate = w.VBox([self.prompt, self.generate_button, self.samples_table, self.generate_log.box])
+        self.generate = w.VBox([self.prompt, w.HBox([self.generate_button, self.quiz_button]), self.samples_table,
+                                self.quiz_round, w.HBox(self.quiz_picks), self.quiz_result, self.generate_log.box])
         self.download = w.VBox([w.HBox([self.download_button, self.gguf_button]), self.download_link,
                                 w.HTML("<b>Optional:</b> share the model on the Hugging Face Hub."),
                                 self.repo_id, self.hf_token, self.private, self.push_button, self.download_log.box])
@@ -276,28 +287,84 @@ class App:
         if prepared:
             state.config, state.data = config, replace(data, out_dir=data.out_dir.resolve())
         state.samples, state.loaded = state.bot.samples, None
+        self._end_quiz()  # a new bot: the old one's game is over
         self.progress.bar_style = "success"
         for name, url in tracked.links.items():  # online runs only
             log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
         log.html(png_html(state.bot.out_dir / "loss.png", "the loss curve"))
         self._show_samples(state.bot.samples, prompt=config.sample.prompt)
 
-    def _generate(self, log: _Log) -> None:
-        from .generate import CopyDetector, sample_posts
+    def _loaded(self) -> tuple[Any, Any, Any]:
+        """The bot's model, tokenizer and copy check, loaded once per trained model."""
+        from .generate import CopyDetector
         from .models import load_model
 
         state = self.state
         folder = str(self._bot().model_dir)
-        if state.loaded is None or state.loaded[0] != folder:  # loaded once per trained model
+        if state.loaded is None or state.loaded[0] != folder:
             model, tokenizer = load_model(folder)
             state.loaded = (folder, model, tokenizer, CopyDetector(state.data.splits.train_texts, tokenizer))
-        _, model, tokenizer, copies = state.loaded
+        return state.loaded[1:]
+
+    def _generate(self, log: _Log) -> None:
+        from .generate import sample_posts
+
+        state = self.state
+        model, tokenizer, copies = self._loaded()
         log.line(f"• Writing {N_SAMPLES} posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
         run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=N_SAMPLES, copies=copies)
         state.samples = run.posts
         self._show_samples(run.posts, prompt=self.prompt.value)
         log.line(f"  {run.copy_rate:.0%} of the posts drawn were near-copies of training posts"
                  + (" and were replaced" if run.copies else ""))
+
+    def _start_quiz(self, log: _Log) -> None:
+        """Bot or not? The bot's posts (no prompt: a real post has none) beside the people's held-out
+        newest posts, which the bot never trained on."""
+        from .generate import sample_posts
+        from .quiz import ROUNDS, BotOrNot
+
+        model, tokenizer, copies = self._loaded()
+        real = self.state.data.splits.validation_texts
+        log.line(f"• Writing {ROUNDS} posts for the quiz")
+        run = sample_posts(model, tokenizer, n=ROUNDS, copies=copies)
+        self.state.quiz = BotOrNot.of(real=real, bot=run.texts)
+        if not self.state.quiz.rounds:
+            raise ConfigError("there are no held-out posts to play with. Get more posts, then train again")
+        self.quiz_result.value = ""
+        self._show_round()
+
+    def _show_round(self) -> None:
+        quiz = self.state.quiz
+        if quiz.done:
+            self.quiz_round.value = ""
+            for button in self.quiz_picks:
+                button.layout.display = "none"
+            return
+        a, b = quiz.current.posts
+        self.quiz_round.value = (
+            f"<b>Round {len(quiz.answers) + 1} of {len(quiz.rounds)}: one of these is the bot's, the other is a real "
+            "post it never saw. Which is the bot?</b>"
+            + "".join(f"<div style='border:1px solid #ccc;border-radius:6px;padding:6px;margin:4px 0;max-width:640px'>"
+                      f"<b>{label}</b> {html.escape(text)}</div>" for label, text in zip("AB", (a, b))))
+        for button in self.quiz_picks:
+            button.layout.display = None
+
+    def _end_quiz(self) -> None:
+        self.state.quiz = None
+        self.quiz_round.value = self.quiz_result.value = ""
+        for button in self.quiz_picks:
+            button.layout.display = "none"
+
+    def _pick(self, picked: int) -> None:
+        quiz = self.state.quiz
+        if quiz is None or quiz.done:
+            return
+        bot_label = "AB"[quiz.current.bot_at]
+        right = quiz.answer(picked)
+        verdict = f"Right: {bot_label} was the bot." if right else f"No: {bot_label} was the bot."
+        self.quiz_result.value = f"{html.escape(verdict)} {html.escape(quiz.tally())}"
+        self._show_round()
 
     def _download(self, log: _Log) -> None:
         bot = self._bot()
@@ -392,8 +459,8 @@ class App:
         """Each button is live once the step before it has made what it needs."""
         self.get_posts.disabled = False
         self.train_button.disabled = self.state.data is None
-        for button in (self.generate_button, self.continue_button, self.download_button, self.gguf_button,
-                       self.push_button):
+        for button in (self.generate_button, self.quiz_button, self.continue_button, self.download_button,
+                       self.gguf_button, self.push_button):
             button.disabled = self.state.bot is None
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import hub
 from ._io import claim_folder, holds_bot, write_json, write_jsonl
-from .card import CardFacts, render_card
+from .card import CardFacts, join_names, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .continued import PreviousBot, continued_splits, merged_raw, newer_posts, read_previous
@@ -38,6 +38,7 @@ from .events import (
     StageFinished,
     StageStarted,
     Trained,
+    VoiceChecked,
     ignore,
 )
 from .export import export_model
@@ -50,6 +51,7 @@ from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .sources.cache import raw_file
 from .tracking import tracking
 from .train import choose_device, evaluate_loss, perplexity, train_model
+from .voice import MIN_POSTS, VOICE_POSTS, style_check
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,9 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     metrics, log_history = _train(config, data, base, main, on_event)
     if not main:  # the other processes' share of the work ends with training
         return Bot(data.out_dir, data.out_dir / "model", data.out_dir / f"{data.name}.zip", data.stats, [], metrics)
-    samples, metrics = _sample(config, data, base, metrics, on_event)
+    copies = CopyDetector(_learned_texts(data), base.tokenizer)
+    samples, metrics = _sample(config, data, base, metrics, copies, on_event)
+    metrics = _check_voice(config, data, base, metrics, copies, on_event)
     # Nothing of this bot is written before here: a run that failed above leaves the folder's
     # previous bot (model, zip, samples, metrics, loss curve) as it was.
     return _export(config, data, base, samples, metrics, log_history, links or {}, started, on_event)
@@ -362,13 +366,12 @@ def _old_validation_loss(data: PreparedData, base: _Base) -> float:
     return evaluate_loss(base.model, blocks, batch_size=base.recipe.batch_size)
 
 
-def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any],
+def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any], copies: CopyDetector,
             on_event: EventHandler) -> tuple[list[Sample], dict[str, Any]]:
     """The card's and the terminal's sample posts, near-copies of training posts replaced."""
     on_event(StageStarted("generate", f"Writing {config.sample.num_samples} posts"))
     run = sample_posts(base.model, base.tokenizer, prompt=config.sample.prompt, n=config.sample.num_samples, seed=config.seed,
-                       copies=CopyDetector(_learned_texts(data), base.tokenizer),
-                       replace_copies=not config.sample.keep_copies)
+                       copies=copies, replace_copies=not config.sample.keep_copies)
     if not run.posts:
         raise TrainingError(
             f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
@@ -378,6 +381,29 @@ def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any
     on_event(StageFinished("generate", "\n".join(run.texts),
                            Sampled(run.texts, [s.copy for s in run.posts], run.copy_rate)))
     return run.posts, m
+
+
+def _check_voice(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any], copies: CopyDetector,
+                 on_event: EventHandler) -> dict[str, Any]:
+    """Does the bot sound like the person? A style detector against their newest real posts, the
+    held-out ones (voice.py), and the bot's posts as it writes them: no prompt, copies replaced."""
+    real = data.splits.validation_texts
+    n = min(VOICE_POSTS, len(real))
+    who = join_names([f"@{p.handle}" for p in data.profiles])
+    on_event(StageStarted("voice", f"Checking the bot's voice: {n} of its posts against {who}'s newest real ones"))
+    check = None
+    if n >= MIN_POSTS:
+        run = sample_posts(base.model, base.tokenizer, n=n, seed=config.seed + 1, copies=copies)
+        check = style_check(real, run.texts, seed=config.seed)
+    if check is None:
+        message = (f"Only {len(real)} held-out post(s) by {who}: too few to check the bot's voice "
+                   f"(a style detector needs {MIN_POSTS})")
+        m = {**m, "style_detector_accuracy": None, "style_detector_posts": 0}
+    else:
+        message = check.sentence(who)
+        m = {**m, **check.to_dict()}
+    on_event(StageFinished("voice", message, VoiceChecked(m["style_detector_accuracy"], m["style_detector_posts"])))
+    return m
 
 
 def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sample], m: dict[str, Any],

@@ -115,4 +115,5 @@ GENERATION_DEFAULTS: dict[str, Any] = {
     "max_length": 160,  # tokens, prompt included: longer than any 280-character post
     "temperature": 1.0,
     "top_p": 0.95,
+    "repetition_penalty": 1.0,
 }

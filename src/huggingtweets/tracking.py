@@ -114,6 +114,8 @@ class Tracker:
                     self._trained(event.result)
                 case events.Sampled():
                     self._sampled(event.result)
+                case events.VoiceChecked(accuracy=accuracy, posts=posts) if self.run is not None and accuracy is not None:
+                    self.run.summary.update({"style_detector_accuracy": accuracy, "style_detector_posts": posts})
                 case events.Exported():
                     self._exported(event.result)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._cpu import keep_freed_memory
 from ._io import disk_full
 from .errors import TrainingError
 from .events import EventHandler, TrainProgress, ignore
@@ -80,6 +81,10 @@ def train_model(
     precision: str | None = None,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
     compile: bool = False,
+    eval_steps: int | None = None,
+    patience: int | None = None,
+    min_steps: int = 0,
+    scheduler: str = "cosine",
     on_event: EventHandler = ignore,
 ) -> TrainResult:
     """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
@@ -93,15 +98,18 @@ def train_model(
 
     device, auto_precision = choose_device()
     precision = precision or auto_precision
+    if device == "cpu":
+        keep_freed_memory()
     args = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=epochs,
         learning_rate=learning_rate,
-        lr_scheduler_type="cosine",  # the original's schedule
+        lr_scheduler_type=scheduler,
         warmup_steps=warmup_ratio,  # a float below 1: that share of the steps
         per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=batch_size,
-        eval_strategy="epoch",
+        eval_strategy="steps" if eval_steps else "epoch",
+        eval_steps=eval_steps,
         # checkpoints only serve a resume: _keep_best_callback asks for one when it would save more
         # training than it costs, and keeps the best epoch's weights in memory
         save_strategy="no",
@@ -131,7 +139,7 @@ def train_model(
         data_collator=default_data_collator,
         callbacks=[_progress_callback(on_event), _finite_loss_callback(learning_rate)],
     )
-    best = _keep_best_callback(model, checkpoint_seconds)
+    best = _keep_best_callback(model, checkpoint_seconds, patience=patience, min_steps=min_steps)
     trainer.add_callback(best)
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
 
@@ -287,7 +295,8 @@ def _finite_loss_callback(learning_rate: float) -> Any:
     return FiniteLossCallback()
 
 
-def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float) -> Any:
+def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float, *, patience: int | None = None,
+                        min_steps: int = 0) -> Any:
     """A `TrainerCallback` that keeps the trained weights of the epoch with the lowest validation
     loss, copied to CPU memory only once training moves on from them (a run whose last epoch is
     its best copies nothing); ``restore()`` puts them back after training.
@@ -308,6 +317,7 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float) -> An
         step: int | None = None  # the step whose weights are the best
         copy: dict[str, Any] | None = None  # their copy, once training has moved past them
         saved = 0.0  # when the last checkpoint was written (or training began)
+        stale = 0  # evaluations since the best
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.training, self.saved = True, time.monotonic()
@@ -324,7 +334,11 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float) -> An
                         **kwargs: Any) -> None:
             loss = (metrics or {}).get("eval_loss", math.inf)
             if self.training and loss < self.loss:  # the model as it is now is the best
-                self.loss, self.step, self.copy = loss, state.global_step, None
+                self.loss, self.step, self.copy, self.stale = loss, state.global_step, None, 0
+            elif self.training:
+                self.stale += 1
+                if patience is not None and self.stale >= patience and state.global_step >= min_steps:
+                    control.should_training_stop = True
 
         def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if self.step is not None and self.copy is None:  # this step moves the weights past the best
