@@ -94,13 +94,19 @@ class Split:
     test: list[str]  # the newest cleaned originals, as the bot would write them
 
 
-def split_voice(name: str, spec: str, whole: bool) -> Split:
+def split_voice(name: str, spec: str, whole: bool = False, originals: int | None = None) -> Split:
+    """The newest `TEST_POSTS` kept posts as the test; before them, the last `INPUT_POSTS` posts
+    (``whole``: all of them; ``originals``: those since the ``originals``-th newest kept post)."""
     fetched = fetch_posts(spec)
     posts = sorted((p for p in fetched.posts if p.created_at), key=lambda p: p.created_at)
     kept, _ = clean_posts(posts, handle=fetched.profile.handle)
-    test = sorted(kept, key=lambda p: p.created_at)[-TEST_POSTS:]
+    kept = sorted(kept, key=lambda p: p.created_at)
+    test = kept[-TEST_POSTS:]
     cut = test[0].created_at
     before = [p for p in posts if p.created_at < cut]
+    if originals:
+        since = kept[-TEST_POSTS - originals].created_at
+        return Split(f"{name}-{originals}", [p for p in before if p.created_at >= since], [p.text for p in test])
     return Split(f"{name}{'-all' if whole else ''}", before if whole else before[-INPUT_POSTS:], [p.text for p in test])
 
 
@@ -192,8 +198,8 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
                overrides: dict) -> tuple[object, object, float, dict]:
     model, tokenizer = load_model(base)
     splits = split_and_mix({"person": posts}, seed=seed)
-    tuned = {k: overrides.pop(k) for k in list(overrides) if k not in ("epochs", "learning_rate", "batch_size", "block_size")}
-    recipe = replace(choose_recipe(pretrained=True, width=model.config.hidden_size, **overrides), **tuned)
+    chosen = {k: overrides.pop(k) for k in list(overrides) if k in ("epochs", "learning_rate", "batch_size", "block_size")}
+    recipe = replace(choose_recipe(pretrained=True, width=model.config.hidden_size, **chosen), **overrides)
     block = min(recipe.block_size, model.config.max_position_embeddings)
     train = pack_blocks(splits.train_texts, tokenizer, block_size=block)
     evals = pack_blocks(splits.validation_texts, tokenizer, block_size=block)
@@ -207,21 +213,13 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
                           score(model, tokenizer, test)["perplexity"]))
             tracing[0] += time.perf_counter() - started
 
-    extras = dict(TRAIN_EXTRAS)
-    if ARGS.evals_per_epoch:
-        extras["eval_steps"] = max(1, round(math.ceil(len(train) / recipe.batch_size) / ARGS.evals_per_epoch))
     started = time.perf_counter()
-    result = train_model(model, tokenizer, train, evals, epochs=recipe.epochs, learning_rate=recipe.learning_rate,
-                         batch_size=recipe.batch_size, warmup_ratio=recipe.warmup_ratio, output_dir=work / "ours",
-                         seed=seed, on_event=on_event, **extras)
+    result = train_model(model, tokenizer, train, evals, recipe, output_dir=work / "ours", seed=seed, on_event=on_event)
     wall = time.perf_counter() - started - tracing[0]
     m = result.metrics
     return model, tokenizer, wall, {"recipe": recipe.__dict__, "steps": m["steps"], "best_epoch": m["best_epoch"],
-                                    "epochs_run": result.log_history[-1].get("epoch"), "trace": trace,
+                                    "epochs_run": m["epochs_trained"], "trace": trace,
                                     "train_texts": splits.train_texts}
-
-
-TRAIN_EXTRAS: dict = {}  # train_model's other arguments, for sweeps
 
 
 # --- SmolLM2-135M, from the GGUF file that a PyPI package ships ---
@@ -333,7 +331,8 @@ def print_voice(r: dict) -> None:
     voice = f"   detector {o['detector']:.0%}, copies {o['copy_rate']:.0%}" if "detector" in o else ""
     print(f"  ours              perplexity {o['perplexity']:9.1f}   {o['bits_per_char']:.3f} bits/char"
           f"   {o['seconds']:7.1f} s{voice}   ({o['steps']} steps, best epoch {o['best_epoch']} of "
-          f"{o['epochs_run']}; lr {recipe['learning_rate']:g}, {recipe['batch_size']}×{recipe['block_size']})")
+          f"{o['epochs_run']}; lr {recipe['learning_rate']:g}, {recipe['batch_size']}×{recipe['block_size']}, "
+          f"{recipe['optimizer']})")
     for step, epoch, val, test in o["trace"]:
         print(f"    step {step:5d}  epoch {epoch:5.2f}  validation {val:9.1f}  test {test:9.1f}")
     if u:
@@ -373,8 +372,9 @@ def print_summary(runs: list[dict]) -> None:
 def main() -> None:
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", nargs="*", help="voices on --base (none named: all ten)")
+    parser.add_argument("--people", nargs="*", help="voices on --base (none named: all ten; with --whole, the two largest)")
     parser.add_argument("--whole", action="store_true", help="every post before the test posts, not the last 1,000")
+    parser.add_argument("--originals", type=int, help="a small archive: only the posts since the N-th newest kept one")
     parser.add_argument("--base", default=str(STANDIN), help="a model folder or hub id (default: gpt2-standin)")
     parser.add_argument("--smollm2", nargs="*", help="voices on SmolLM2-135M as well (none named: none)")
     parser.add_argument("--seed", type=int, default=42)
@@ -387,18 +387,16 @@ def main() -> None:
     for flag, kind in (("--epochs", float), ("--learning-rate", float), ("--batch-size", int), ("--block-size", int),
                        ("--warmup-ratio", float)):
         parser.add_argument(flag, type=kind, help="replace our recipe's value")
-    parser.add_argument("--evals-per-epoch", type=float, help="validate this often (train_model's eval_steps)")
-    parser.add_argument("--train", type=json.loads, default={}, help="train_model's other arguments, as JSON")
+    parser.add_argument("--recipe", type=json.loads, default={}, help="other fields of our Recipe replaced, as JSON")
     parser.add_argument("--sampling", type=json.loads, default={}, help="our sampler's settings replaced, as JSON")
     ARGS = parser.parse_args()
-    TRAIN_EXTRAS.update(ARGS.train)
     SAMPLING.update(ARGS.sampling)
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     overrides = {k: getattr(ARGS, k) for k in ("epochs", "learning_rate", "batch_size", "block_size",
-                                               "warmup_ratio") if getattr(ARGS, k) is not None}
+                                               "warmup_ratio") if getattr(ARGS, k) is not None} | ARGS.recipe
     print(f"CPU threads: {torch.get_num_threads()}; CUDA: {torch.cuda.is_available()}; overrides: "
-          f"{overrides or 'none'} {ARGS.train or ''} {ARGS.sampling or ''}")
+          f"{overrides or 'none'} {ARGS.sampling or ''}")
 
     known = voices()
     missing = [n for n in (ARGS.people or []) + (ARGS.smollm2 or []) if n not in known]
@@ -406,7 +404,8 @@ def main() -> None:
         parser.error(f"unknown voices {missing}; known: {', '.join(known)}")
     if not PEOPLE.is_dir():
         print(f"{PEOPLE} is absent: only the demo persona can be measured")
-    plan = [(ARGS.base, Path(ARGS.base).name or ARGS.base, ARGS.people or list(known))] if ARGS.people is not None else []
+    everyone = [n for n in LARGEST if n in known] if ARGS.whole else list(known)
+    plan = [(ARGS.base, Path(ARGS.base).name or ARGS.base, ARGS.people or everyone)] if ARGS.people is not None else []
     if ARGS.smollm2:
         smol = smollm2_base()
         if isinstance(smol, str):
@@ -416,7 +415,7 @@ def main() -> None:
     runs = []
     for base, label, names in plan:
         for name in names:
-            r = run_voice(base, label, split_voice(name, known[name], ARGS.whole), overrides)
+            r = run_voice(base, label, split_voice(name, known[name], ARGS.whole, ARGS.originals), overrides)
             print_voice(r)
             runs.append(r)
             sys.stdout.flush()

@@ -35,6 +35,7 @@ def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision
     from transformers import GPT2Config, GPT2LMHeadModel
 
     from huggingtweets.events import TrainProgress
+    from huggingtweets.recipe import Recipe
     from huggingtweets.train import train_model
 
     torch.manual_seed(0)
@@ -50,8 +51,9 @@ def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision
             times[event.step] = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = train_model(model, None, train, evals, epochs=1, learning_rate=6e-4, batch_size=batch,
-                             output_dir=Path(tmp), precision=precision, compile=compile, on_event=clock)
+        recipe = Recipe(epochs=1, learning_rate=6e-4, batch_size=batch, block_size=block, warmup_ratio=0.0)
+        result = train_model(model, None, train, evals, recipe, output_dir=Path(tmp), precision=precision,
+                             compile=compile, on_event=clock)
     first, last = 3, max(times)
     tokens_per_second = (last - first) * batch * block / (times[last] - times[first])
     n = model.num_parameters() - model.transformer.wpe.weight.numel()

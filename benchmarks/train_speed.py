@@ -30,7 +30,7 @@ from huggingtweets.dataset import pack_blocks
 from huggingtweets.events import TrainProgress
 from huggingtweets.models import build_scratch_model, load_model
 from huggingtweets.pipeline import prepare_data
-from huggingtweets.recipe import SCRATCH
+from huggingtweets.recipe import SCRATCH, Recipe
 from huggingtweets.train import train_model
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "trump_tweets.csv"
@@ -63,8 +63,9 @@ def run(recipe: dict, base: Path, texts: list[str], eval_texts: list[str], work:
 
     clock["start"] = time.perf_counter()
     try:
-        result = train_model(model, tokenizer, train, evals, epochs=recipe["epochs"],
-                             learning_rate=recipe["learning_rate"], batch_size=recipe["batch_size"],
+        plan = Recipe(epochs=recipe["epochs"], learning_rate=recipe["learning_rate"], batch_size=recipe["batch_size"],
+                      block_size=recipe["block_size"], warmup_ratio=0.0)
+        result = train_model(model, tokenizer, train, evals, plan,
                              output_dir=work / f"ckpt-{recipe['block_size']}-{recipe['batch_size']}",
                              on_event=on_event)
         final_loss = result.metrics["eval_loss_after"]

@@ -26,6 +26,7 @@ def memorised(tmp_path_factory):
     """A tiny model trained until it writes PLANTED back often: (model, tokenizer, result, events)."""
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.models import load_base_model
+    from huggingtweets.recipe import Recipe
     from huggingtweets.train import train_model
 
     texts = [PLANTED] * 100 + VARIED  # ~2 posts in 5: it parrots often, not always
@@ -37,8 +38,8 @@ def memorised(tmp_path_factory):
     train = pack_blocks(texts, tokenizer, block_size=64)
     evals = pack_blocks(texts[:40], tokenizer, block_size=64)
     events: list = []
-    result = train_model(model, tokenizer, train, evals, epochs=12, learning_rate=5e-3, batch_size=8,
-                         output_dir=work / "checkpoints", on_event=events.append)
+    recipe = Recipe(epochs=12, learning_rate=5e-3, batch_size=8, block_size=64, warmup_ratio=0.0)
+    result = train_model(model, tokenizer, train, evals, recipe, output_dir=work / "checkpoints", on_event=events.append)
     return model, tokenizer, result, events
 
 

@@ -83,6 +83,15 @@ def test_scratch_card_says_there_were_no_pretrained_weights() -> None:
     assert "fine-tune" not in card and "trained on @gullhaven_dot's posts for 4 epochs" in card
 
 
+def test_the_card_says_how_long_training_ran_and_why_it_stopped() -> None:
+    stopped = {**METRICS, "epochs": 8.0, "epochs_trained": 5.5, "stopped_early": True, "best_epoch": 3.5,
+               "learning_rate": 3e-4, "embedding_learning_rate": 1e-3}
+    card = render_card(replace(_facts(), metrics=stopped))
+    assert ("for 5.5 of at most 8 epochs (it stopped once the held-out posts had stopped improving), keeping epoch "
+            "3.5, the best on validation (learning rate 0.0003, 0.001 for the token embeddings, cosine") in card
+    assert "of at most" not in render_card(_facts()) and "token embeddings" not in render_card(_facts())
+
+
 def test_how_to_use_explains_a_local_folder() -> None:
     facts = _facts()
     local = render_card(CardFacts(**{**facts.__dict__, "model_ref": "gullhaven_dot"}))

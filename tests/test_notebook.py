@@ -111,7 +111,7 @@ def test_generate_shows_ten_posts_from_the_prompt_with_share_links(clicked) -> N
 def test_training_says_how_often_a_style_detector_tells_the_bot_apart(clicked) -> None:
     app, _, _ = clicked
     assert re.search(r"A simple style detector tells this bot's posts from @gullhaven_dot's newest real posts "
-                     r"\d+% of the time \(50% would mean it can't tell them apart", app.train_log.text.value)
+                     r"\d+% of the time \(50% would mean it can't tell them apart", html.unescape(app.train_log.text.value))
 
 
 def test_bot_or_not_sets_held_out_real_posts_beside_the_bots_and_keeps_the_tally(clicked) -> None:

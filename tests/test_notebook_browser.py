@@ -118,6 +118,8 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
             expect(page.get_by_text("validation perplexity").first).to_be_visible(timeout=STEP_TIMEOUT)
             expect(train).to_have_class(_success, timeout=STEP_TIMEOUT)
             expect(page.locator('img[alt="the loss curve"]')).to_be_visible()
+            expect(page.get_by_text("A simple style detector tells this bot's posts from @gullhaven_dot's newest real "
+                                    "posts")).to_be_visible()
 
             page.get_by_placeholder("optional: how every post starts, e.g. My dream is").fill("Kevin")
             page.get_by_role("button", name="Generate").click()
@@ -129,6 +131,17 @@ def test_a_user_clicks_through_the_notebook_to_the_zip(voila_url, tmp_path) -> N
             picture = page.locator('img[alt="the posts as a picture to share"]')
             expect(picture).to_be_visible()
             assert picture.evaluate("img => img.naturalWidth") == 960
+
+            # Bot or not? a real held-out post beside a bot post; the player picks, the quiz keeps the tally
+            page.get_by_role("button", name="Bot or not?").click()
+            expect(page.get_by_text("Round 1 of 10")).to_be_visible(timeout=STEP_TIMEOUT)
+            for round_ in range(1, 11):
+                expect(page.get_by_text(f"Round {round_} of 10")).to_be_visible()
+                page.get_by_role("button", name="B is the bot").click()
+                expect(page.get_by_text("You spotted the bot ")).to_contain_text(f" of {round_} time")
+            tally = page.get_by_text("You spotted the bot ").inner_text()
+            assert __import__("re").search(r"You spotted the bot \d+ of 10 times", tally), tally
+            expect(page.get_by_role("button", name="A is the bot")).to_be_hidden()
 
             saved = _download(page, "Download model zip", "gullhaven_dot.zip", tmp_path / "downloaded.zip")
             gguf_file = _download(page, "Download GGUF (Ollama, llama.cpp)", "gullhaven_dot.gguf",

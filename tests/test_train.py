@@ -5,7 +5,10 @@ import math
 import pytest
 
 from huggingtweets.events import TrainProgress
+from huggingtweets.recipe import Recipe
 from huggingtweets.train import perplexity
+
+SHORT = Recipe(epochs=1, learning_rate=1e-3, batch_size=8, block_size=64, warmup_ratio=0.0)
 
 
 def test_loss_falls_and_perplexity_improves(memorised) -> None:
@@ -52,17 +55,15 @@ def test_a_checkpoint_that_meets_a_full_disk_is_the_disk_full_error(memorised, t
     monkeypatch.setattr(transformers.Trainer, "train", save_fails)
     blocks = pack_blocks(["the ferry is late again"] * 8, tokenizer, block_size=64)
     with pytest.raises(RuntimeError, match="unexpected pos"):  # room left on the disk: not ours to name
-        train.train_model(model, tokenizer, blocks, blocks, epochs=1, learning_rate=1e-3, batch_size=8,
-                          output_dir=tmp_path / "checkpoints")
+        train.train_model(model, tokenizer, blocks, blocks, SHORT, output_dir=tmp_path / "checkpoints")
     monkeypatch.setattr(train, "disk_full", lambda path: True)
     with pytest.raises(OSError) as caught:
-        train.train_model(model, tokenizer, blocks, blocks, epochs=1, learning_rate=1e-3, batch_size=8,
-                          output_dir=tmp_path / "checkpoints")
+        train.train_model(model, tokenizer, blocks, blocks, SHORT, output_dir=tmp_path / "checkpoints")
     assert caught.value.errno == errno.ENOSPC and "checkpoints" in caught.value.filename
 
 
 def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300.0, resume: bool = False,
-                     on_event=None):
+                     on_event=None, **recipe_fields):
     """A tiny model trained on one planted post repeated, checked on other posts: after its first
     epoch it only overfits, and its validation loss rises. (model, result, validation blocks)."""
     from helpers import PLANTED, TINY, VARIED
@@ -75,7 +76,8 @@ def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300
                                        seed=0, reuse=True)
     train = pack_blocks([PLANTED] * 100, tokenizer, block_size=64)
     evals = pack_blocks(VARIED[40:], tokenizer, block_size=64)
-    result = train_model(model, tokenizer, train, evals, epochs=epochs, learning_rate=1e-2, batch_size=8,
+    recipe = Recipe(epochs=epochs, learning_rate=1e-2, batch_size=8, block_size=64, warmup_ratio=0.0, **recipe_fields)
+    result = train_model(model, tokenizer, train, evals, recipe,
                          output_dir=tmp_path / "checkpoints", checkpoint_seconds=checkpoint_seconds, resume=resume,
                          on_event=on_event or (lambda e: None))
     return model, result, evals
@@ -114,3 +116,42 @@ def test_a_run_cut_after_its_best_epoch_resumes_to_the_same_best_weights(tmp_pat
     assert resumed.metrics["resumed_from_step"] > 0
     assert resumed.metrics["eval_loss_after"] == pytest.approx(whole.metrics["eval_loss_after"], rel=1e-4)
     assert _validation_loss(model, evals, tmp_path) == pytest.approx(_validation_loss(whole_model, evals, tmp_path), rel=1e-4)
+
+
+def test_training_stops_once_validation_stops_improving_and_keeps_the_best(tmp_path) -> None:
+    whole_model, whole, evals = _overfitting_run(tmp_path / "whole", epochs=8)
+    model, stopped, _ = _overfitting_run(tmp_path / "stopped", epochs=8, patience=2)
+    best = whole.metrics["best_epoch"]
+    assert best < 6  # the case under test: two epochs without a new best come before the end
+    assert stopped.metrics["epochs"] == 8 and stopped.metrics["epochs_trained"] == pytest.approx(best + 2, abs=0.2)
+    assert stopped.metrics["steps"] < whole.metrics["steps"]
+    assert stopped.metrics["eval_loss_after"] == pytest.approx(whole.metrics["eval_loss_after"], rel=1e-4)
+    assert _validation_loss(model, evals, tmp_path) == pytest.approx(_validation_loss(whole_model, evals, tmp_path),
+                                                                     rel=1e-4)
+
+
+def test_a_small_archive_trains_its_floor_of_steps_and_validates_as_often_as_asked() -> None:
+    recipe = Recipe(epochs=2, learning_rate=1e-3, batch_size=4, block_size=128, warmup_ratio=0.1, min_steps=60,
+                    evals_per_epoch=2)
+    small = recipe.plan(40)  # 10 steps an epoch: 2 epochs would be 20 steps
+    assert (small.epochs, small.steps, small.eval_steps, small.warmup_steps) == (6, 60, 5, 6)
+    large = recipe.plan(4_000)  # 1,000 steps an epoch: the floor is far below
+    assert (large.epochs, large.steps, large.eval_steps, large.warmup_steps) == (2, 2_000, 500, 200)
+    assert recipe.plan(4_000, processes=2).steps == 1_000  # two processes share each epoch
+
+
+def test_the_token_embeddings_learn_at_their_own_rate_and_norms_are_not_decayed() -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from huggingtweets.train import _optimizer
+
+    model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=50, n_positions=32))
+    recipe = Recipe(epochs=1, learning_rate=1e-3, batch_size=4, block_size=32, warmup_ratio=0.0,
+                    embedding_lr_scale=3.0, weight_decay=0.1)
+    groups = _optimizer(model, recipe, fused=False).param_groups
+    embedding = model.get_input_embeddings().weight  # tied: the output layer is the same tensor
+    by_tensor = {id(p): g for g in groups for p in g["params"]}
+    assert by_tensor[id(embedding)]["lr"] == pytest.approx(3e-3) and by_tensor[id(embedding)]["weight_decay"] == 0.1
+    assert by_tensor[id(model.transformer.h[0].attn.c_attn.weight)]["lr"] == pytest.approx(1e-3)
+    assert by_tensor[id(model.transformer.ln_f.weight)]["weight_decay"] == 0.0
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))  # every weight, once

@@ -67,7 +67,9 @@ def render_card(facts: CardFacts) -> str:
         "trained": "trained" if facts.base_model == "scratch" else "fine-tuned",
         "train_verb": "train" if facts.base_model == "scratch" else "fine-tune",
         "epochs_text": _epochs_text(m),
-        "learning_rate": f"{m['learning_rate']:g}",
+        "learning_rate": f"{m['learning_rate']:g}" + (
+            f", {m['embedding_learning_rate']:.2g} for the token embeddings"
+            if m.get("embedding_learning_rate", m["learning_rate"]) != m["learning_rate"] else ""),
         "schedule": (f"linear warmup over the first {m['warmup_ratio']:.0%} of the steps, then cosine decay"
                      if m.get("warmup_ratio") else "cosine schedule"),
         "steps": f"{m['steps']:,}",
@@ -108,10 +110,14 @@ def _voice_text(m: dict[str, Any], who: str) -> str:
 
 
 def _epochs_text(m: dict[str, Any]) -> str:
-    run, best = m["epochs"], m.get("best_epoch")
-    text = f"{run:g} epoch{'' if run == 1 else 's'}"
-    if best is not None and best != run:
-        text += f", keeping epoch {best:g}, the best on validation"
+    planned, best = m["epochs"], m.get("best_epoch")
+    if m.get("stopped_early"):
+        text = (f"{m['epochs_trained']:.3g} of at most {planned:.3g} epochs (it stopped once the held-out posts had "
+                "stopped improving)")
+    else:
+        text = f"{planned:.3g} epoch{'' if planned == 1 else 's'}"
+    if best is not None and best != planned:
+        text += f", keeping epoch {best:.3g}, the best on validation"
     return text
 
 

@@ -173,7 +173,8 @@ class App:
         self.quiz_button = w.Button(description="Bot or not?", icon="question", disabled=True,
                                     tooltip="ten rounds: a real post beside a bot post; pick the bot", **fit)
         self.quiz_round = w.HTML()  # the two posts of this round
-        self.quiz_picks = [w.Button(description=f"{label} is the bot", layout=w.Layout(display="none"), **fit)
+        self.quiz_picks = [w.Button(description=f"{label} is the bot",  # shown while a quiz runs
+                                    layout=w.Layout(width="max-content", min_width="160px", display="none"))
                            for label in "AB"]
         self.quiz_result = w.HTML()  # right or wrong, and the tally
         self.generate_log = _Log(w)

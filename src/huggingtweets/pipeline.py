@@ -313,9 +313,11 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
            on_event: EventHandler) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Train (resuming when asked); the metrics, and the Trainer's log for the loss curve."""
     out, recipe = data.out_dir, base.recipe
-    on_event(StageStarted("train", f"Training for {recipe.epochs:g} epoch{'' if recipe.epochs == 1 else 's'} "
-                                   f"(learning rate {recipe.learning_rate:g}, {recipe.batch_size} × {base.block_size} "
-                                   "tokens a step)"))
+    plan = recipe.plan(len(base.train_blocks))
+    length = (f"up to {plan.epochs:.3g} epochs ({plan.steps:,} steps), stopping once validation stops improving"
+              if recipe.patience is not None else f"{plan.epochs:.3g} epoch{'' if plan.epochs == 1 else 's'}")
+    on_event(StageStarted("train", f"Training for {length} (learning rate {recipe.learning_rate:g}, "
+                                   f"{recipe.batch_size} × {base.block_size} tokens a step)"))
     if config.train.resume:
         if not (out / "checkpoints").is_dir():
             on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
@@ -324,9 +326,7 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
     old_before = _old_validation_loss(data, base)
     result = train_model(
-        base.model, base.tokenizer, base.train_blocks, base.eval_blocks,
-        epochs=recipe.epochs, learning_rate=recipe.learning_rate, batch_size=recipe.batch_size,
-        warmup_ratio=recipe.warmup_ratio,
+        base.model, base.tokenizer, base.train_blocks, base.eval_blocks, recipe,
         output_dir=out / "checkpoints", seed=config.seed, resume=config.train.resume,
         checkpoint_seconds=config.train.checkpoint_minutes * 60, on_event=on_event,
     )

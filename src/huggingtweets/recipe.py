@@ -19,11 +19,36 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Recipe:
-    epochs: float
-    learning_rate: float  # peak, after warmup; cosine decay to 0 after it
+    epochs: float  # at most this many passes over the posts; fewer when validation stops improving
+    learning_rate: float  # peak, after warmup; cosine decay to 0 over the planned steps
     batch_size: int  # blocks per optimizer step (per process)
     block_size: int  # tokens per packed block
     warmup_ratio: float  # share of the steps over which the learning rate rises from 0
+    weight_decay: float = 0.0
+    embedding_lr_scale: float = 1.0  # the token embeddings learn at this × the rate: a new language is new tokens
+    min_steps: int = 0  # a small archive trains at least this many steps: its epochs rise to reach them
+    evals_per_epoch: float = 1.0  # validations per pass over the posts (and one at the end)
+    patience: int | None = None  # validations in a row without a new best that end training; None: never
+
+    def plan(self, train_blocks: int, processes: int = 1) -> Plan:
+        """How long to train on ``train_blocks`` blocks, shared by ``processes`` data-parallel
+        processes: the epochs (raised to reach `min_steps`), the steps between validations, and
+        the warmup in steps."""
+        per_epoch = max(1, math.ceil(train_blocks / (self.batch_size * processes)))  # optimizer steps
+        epochs = max(self.epochs, self.min_steps / per_epoch)
+        steps = math.ceil(epochs * per_epoch)
+        return Plan(epochs=epochs, steps=steps, eval_steps=max(1, round(per_epoch / self.evals_per_epoch)),
+                    warmup_steps=round(self.warmup_ratio * steps))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A recipe applied to one bot's data (`Recipe.plan`)."""
+
+    epochs: float
+    steps: int  # at most: validation may end training sooner (Recipe.patience)
+    eval_steps: int
+    warmup_steps: int
 
 
 # --- pre-trained bases (gpt2, distilgpt2, SmolLM2, ...) ---
@@ -80,8 +105,9 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
                   learning_rate: float | None = None, batch_size: int | None = None,
                   block_size: int | None = None) -> Recipe:
     """The recipe for a pre-trained base ``width`` wide (hidden size) or the scratch model; any
-    value the user gave replaces the chosen one. A batch size given without a learning rate
-    scales the rate by the square root of the batch ratio (Adam's rule of thumb)."""
+    value the user gave replaces the chosen one; epochs given are all trained, with no early stop
+    and no floor of steps. A batch size given without a learning rate scales the rate by the
+    square root of the batch ratio (Adam's rule of thumb)."""
     recipe = SCRATCH if not pretrained else FINE_TUNE
     if pretrained and learning_rate is None:
         # never above the measured rate: narrower bases were not measured
@@ -89,7 +115,9 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
         if batch_size is not None:
             learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
     given = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
-    return replace(recipe, **{k: v for k, v in given.items() if v is not None})
+    if epochs is not None:  # the user's own count: trained to the end (the best epoch still kept)
+        given.update(patience=None, min_steps=0)
+    return replace(recipe, **{k: v for k, v in given.items() if k in ("patience", "min_steps") or v is not None})
 
 
 # --- validation (dataset.py): each person's newest posts, held out to pick the best epoch and say

@@ -6,8 +6,7 @@ being finite ends training at once with a `TrainingError`. Checkpoints (weights 
 for `resume`) are written only once training has run ``checkpoint_seconds`` since the last one:
 a short run writes none. The loop reports through `TrainProgress` events and prints nothing:
 
-    result = train_model(model, tokenizer, train_blocks, eval_blocks,
-                         epochs=1.5, learning_rate=1e-3, batch_size=4, warmup_ratio=0.06,
+    result = train_model(model, tokenizer, train_blocks, eval_blocks, choose_recipe(pretrained=True),
                          output_dir=out / "checkpoints", on_event=print)
 """
 
@@ -30,6 +29,8 @@ from .events import EventHandler, TrainProgress, ignore
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from .recipe import Recipe
 
 
 CHECKPOINT_SECONDS = 300.0  # a Colab disconnect loses at most 5 minutes; GPT-2 + Adam state is ~1.5 GB a write
@@ -70,46 +71,41 @@ def train_model(
     tokenizer: PreTrainedTokenizerBase,
     train_blocks: Any,
     eval_blocks: Any,
+    recipe: Recipe,
     *,
-    epochs: float,
-    learning_rate: float,
-    batch_size: int,
     output_dir: Path,
-    warmup_ratio: float = 0.0,
     seed: int = 42,
     resume: bool = False,
     precision: str | None = None,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
     compile: bool = False,
-    eval_steps: int | None = None,
-    patience: int | None = None,
-    min_steps: int = 0,
-    scheduler: str = "cosine",
     on_event: EventHandler = ignore,
 ) -> TrainResult:
-    """Fine-tune in place; with ``resume``, continue from the last checkpoint in ``output_dir``.
-    ``warmup_ratio``: share of the steps over which the learning rate rises linearly before its
-    cosine decay. ``precision`` ("bf16", "fp16", "fp32") overrides the
-    autocast chosen for the hardware; the weights themselves stay in the dtype they have.
-    ``checkpoint_seconds``: training time between checkpoints (0: after every step). ``compile``:
-    `torch.compile` the model first (a fixed cost of tens of seconds; off until a GPU measurement
-    shows it paying for itself at a person's data size: benchmarks/gpu_figures.py)."""
+    """Fine-tune in place as ``recipe`` says (recipe.py: its epochs, rate, batches, validations
+    and when to stop); with ``resume``, continue from the last checkpoint in ``output_dir``.
+    ``precision`` ("bf16", "fp16", "fp32") overrides the autocast chosen for the hardware; the
+    weights themselves stay in the dtype they have. ``checkpoint_seconds``: training time between
+    checkpoints (0: after every step). ``compile``: `torch.compile` the model first (a fixed cost
+    of tens of seconds; off until a GPU measurement shows it paying for itself at a person's data
+    size: benchmarks/gpu_figures.py)."""
     from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
 
     device, auto_precision = choose_device()
     precision = precision or auto_precision
     if device == "cpu":
         keep_freed_memory()
+    plan = recipe.plan(len(train_blocks), processes=int(os.environ.get("WORLD_SIZE", "1")))
     args = TrainingArguments(
         output_dir=str(output_dir),
-        num_train_epochs=epochs,
-        learning_rate=learning_rate,
-        lr_scheduler_type=scheduler,
-        warmup_steps=warmup_ratio,  # a float below 1: that share of the steps
-        per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=batch_size,
-        eval_strategy="steps" if eval_steps else "epoch",
-        eval_steps=eval_steps,
+        num_train_epochs=plan.epochs,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=plan.warmup_steps,
+        weight_decay=recipe.weight_decay,
+        per_device_train_batch_size=recipe.batch_size,
+        per_device_eval_batch_size=recipe.batch_size,
+        eval_strategy="steps",
+        eval_steps=plan.eval_steps,
         # checkpoints only serve a resume: _keep_best_callback asks for one when it would save more
         # training than it costs, and keeps the best epoch's weights in memory
         save_strategy="no",
@@ -119,7 +115,6 @@ def train_model(
         logging_steps=1 / LOG_POINTS,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        optim="adamw_torch_fused" if device == "cuda" else "adamw_torch",
         tf32=device == "cuda" and _has_tf32(),  # what autocast leaves in float32 runs on tensor cores too
         torch_compile=compile,
         use_cpu=device == "cpu",  # also lets several CPU processes (torchrun) train data-parallel over gloo
@@ -137,9 +132,10 @@ def train_model(
         eval_dataset=eval_blocks,
         processing_class=tokenizer,
         data_collator=default_data_collator,
-        callbacks=[_progress_callback(on_event), _finite_loss_callback(learning_rate)],
+        callbacks=[_progress_callback(on_event), _finite_loss_callback(recipe.learning_rate)],
+        optimizers=(_optimizer(model, recipe, fused=device == "cuda"), None),  # the Trainer adds the schedule
     )
-    best = _keep_best_callback(model, checkpoint_seconds, patience=patience, min_steps=min_steps)
+    best = _keep_best_callback(model, checkpoint_seconds, patience=recipe.patience, min_steps=recipe.min_steps)
     trainer.add_callback(best)
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
 
@@ -167,7 +163,7 @@ def train_model(
     best.restore()
     loss_after = best.loss if math.isfinite(best.loss) else _best_eval_loss(trainer.state.log_history)
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
-    step_tokens = batch_size * args.world_size * block_size  # every process trains on its own batch
+    step_tokens = recipe.batch_size * args.world_size * block_size  # every process trains on its own batch
     tokens_seen = output.global_step * step_tokens
     tokens_this_run = (output.global_step - first_step) * step_tokens
     return TrainResult(
@@ -177,7 +173,9 @@ def train_model(
             "eval_loss_before": loss_before,
             "eval_loss_after": loss_after,
             "train_loss": output.training_loss,
-            "epochs": epochs,
+            "epochs": plan.epochs,  # planned: training may have stopped sooner (epochs_trained)
+            "epochs_trained": round(float(trainer.state.epoch or 0), 2),
+            "stopped_early": best.stopped,  # validation stopped improving (Recipe.patience)
             "steps": output.global_step,
             "tokens_seen": tokens_seen,
             "tokens_per_second": tokens_this_run / wall if wall > 0 else 0.0,
@@ -186,15 +184,36 @@ def train_model(
             "device": device,
             "precision": precision,  # autocast; the weights' own dtypes below
             **_weight_dtypes(model),
-            "batch_size": batch_size,
+            "batch_size": recipe.batch_size,
             "processes": args.world_size,
             "block_size": block_size,
-            "learning_rate": learning_rate,
-            "best_epoch": _best_epoch(trainer.state.log_history, epochs),
+            "learning_rate": recipe.learning_rate,
+            "embedding_learning_rate": recipe.learning_rate * recipe.embedding_lr_scale,
+            "best_epoch": _best_epoch(trainer.state.log_history, plan.epochs),
         },
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
     )
+
+
+def _optimizer(model: PreTrainedModel, recipe: Recipe, *, fused: bool) -> Any:
+    """AdamW over the weights that train, the token embeddings at ``recipe.embedding_lr_scale`` ×
+    the rate; no weight decay on biases and norms, as the Trainer's own optimizer does."""
+    import torch
+
+    embeddings = {id(model.get_input_embeddings().weight)}
+    output = model.get_output_embeddings()
+    if output is not None:
+        embeddings.add(id(output.weight))  # the same tensor when tied, as GPT-2's are
+    groups: dict[tuple[float, float], list[Any]] = {}
+    for p in model.parameters():
+        if not p.requires_grad:
+            continue
+        lr = recipe.learning_rate * (recipe.embedding_lr_scale if id(p) in embeddings else 1.0)
+        decay = 0.0 if p.ndim < 2 else recipe.weight_decay
+        groups.setdefault((lr, decay), []).append(p)
+    params = [{"params": ps, "lr": lr, "weight_decay": decay} for (lr, decay), ps in groups.items()]
+    return torch.optim.AdamW(params, lr=recipe.learning_rate, fused=fused or None)
 
 
 def evaluate_loss(model: PreTrainedModel, blocks: Any, *, batch_size: int, precision: str | None = None) -> float:
@@ -318,13 +337,14 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float, *, pa
         copy: dict[str, Any] | None = None  # their copy, once training has moved past them
         saved = 0.0  # when the last checkpoint was written (or training began)
         stale = 0  # evaluations since the best
+        stopped = False  # by us: validation stopped improving
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.training, self.saved = True, time.monotonic()
             checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
             if state.global_step and (checkpoint / BEST_RECORD).is_file():  # resumed: the best before the cut
                 record = json.loads((checkpoint / BEST_RECORD).read_text(encoding="utf-8"))
-                self.loss, self.step = record["loss"], record["step"]
+                self.loss, self.step, self.stale = record["loss"], record["step"], record.get("stale", 0)
                 if (checkpoint / BEST_WEIGHTS).is_file():
                     from safetensors.torch import load_file
 
@@ -338,7 +358,7 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float, *, pa
             elif self.training:
                 self.stale += 1
                 if patience is not None and self.stale >= patience and state.global_step >= min_steps:
-                    control.should_training_stop = True
+                    control.should_training_stop = self.stopped = state.global_step < state.max_steps
 
         def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if self.step is not None and self.copy is None:  # this step moves the weights past the best
@@ -356,7 +376,7 @@ def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float, *, pa
                 checkpoint.mkdir(parents=True, exist_ok=True)
                 if self.copy is not None:  # else the best is these weights: the checkpoint's own
                     save_file({k: v.contiguous() for k, v in self.copy.items()}, checkpoint / BEST_WEIGHTS)
-                (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step}),
+                (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step, "stale": self.stale}),
                                                       encoding="utf-8")
 
         def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
