@@ -130,13 +130,14 @@ def test_training_stops_once_validation_stops_improving_and_keeps_the_best(tmp_p
                                                                      rel=1e-4)
 
 
-def test_a_small_archive_trains_its_floor_of_steps_and_validates_as_often_as_asked() -> None:
+def test_small_archives_train_a_floor_of_steps_large_ones_a_ceiling() -> None:
     recipe = Recipe(epochs=2, learning_rate=1e-3, batch_size=4, block_size=128, warmup_ratio=0.1, min_steps=60,
-                    evals_per_epoch=2)
+                    max_steps=1_500, evals_per_epoch=2)
     small = recipe.plan(40)  # 10 steps an epoch: 2 epochs would be 20 steps
     assert (small.epochs, small.steps, small.eval_steps, small.warmup_steps) == (6, 60, 5, 6)
-    large = recipe.plan(4_000)  # 1,000 steps an epoch: the floor is far below
-    assert (large.epochs, large.steps, large.eval_steps, large.warmup_steps) == (2, 2_000, 500, 200)
+    assert recipe.plan(2_000).steps == 1_000  # 500 steps an epoch: both epochs fit under the ceiling
+    large = recipe.plan(4_000)  # 1,000 steps an epoch: the ceiling cuts the second epoch short
+    assert (large.epochs, large.steps, large.eval_steps, large.warmup_steps) == (1.5, 1_500, 500, 150)
     assert recipe.plan(4_000, processes=2).steps == 1_000  # two processes share each epoch
 
 
@@ -155,3 +156,13 @@ def test_the_token_embeddings_learn_at_their_own_rate_and_norms_are_not_decayed(
     assert by_tensor[id(model.transformer.h[0].attn.c_attn.weight)]["lr"] == pytest.approx(1e-3)
     assert by_tensor[id(model.transformer.ln_f.weight)]["weight_decay"] == 0.0
     assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))  # every weight, once
+
+
+def test_epochs_a_user_gives_are_all_trained_and_the_recipe_s_stop_early() -> None:
+    from huggingtweets.recipe import choose_recipe
+
+    chosen = choose_recipe(pretrained=True)
+    assert chosen.patience and chosen.min_steps and chosen.max_steps  # the recipe's own length comes from the data
+    given = choose_recipe(pretrained=True, epochs=2)
+    assert (given.epochs, given.patience, given.min_steps, given.max_steps) == (2, None, 0, None)
+    assert given.plan(40).steps == 20 and given.plan(40_000).steps == 20_000

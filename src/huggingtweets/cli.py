@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
-        p.add_argument("--epochs", type=float, help=f"passes over the posts; the best on validation is kept (default: {_recipe('epochs')})")
+        p.add_argument("--epochs", type=float, help="passes over the posts, all trained; the best on validation is kept "
+                       f"(default: {_recipe('epochs')}; a pre-trained base stops sooner once validation stops improving)")
         p.add_argument("--seed", type=int, help=f"seed for splitting, training and sampling (default: {_default('seed')})")
         p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
         p.add_argument("--prompt", help="text every generated post starts with")
