@@ -331,8 +331,8 @@ def print_voice(r: dict) -> None:
     voice = f"   detector {o['detector']:.0%}, copies {o['copy_rate']:.0%}" if "detector" in o else ""
     print(f"  ours              perplexity {o['perplexity']:9.1f}   {o['bits_per_char']:.3f} bits/char"
           f"   {o['seconds']:7.1f} s{voice}   ({o['steps']} steps, best epoch {o['best_epoch']} of "
-          f"{o['epochs_run']}; lr {recipe['learning_rate']:g}, {recipe['batch_size']}×{recipe['block_size']}, "
-          f"{recipe['optimizer']})")
+          f"{o['epochs_run']} run; lr {recipe['learning_rate']:g}, embeddings "
+          f"{recipe['learning_rate'] * recipe['embedding_lr_scale']:g}, {recipe['batch_size']}×{recipe['block_size']})")
     for step, epoch, val, test in o["trace"]:
         print(f"    step {step:5d}  epoch {epoch:5.2f}  validation {val:9.1f}  test {test:9.1f}")
     if u:
