@@ -139,9 +139,10 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
         if batch_size is not None:
             learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
     given = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
-    if epochs is not None:  # the user's own count: all trained (the best epoch still kept)
-        given.update(patience=None, min_steps=0, max_steps=None)
-    return replace(recipe, **{k: v for k, v in given.items() if v is not None or k in ("patience", "max_steps")})
+    chosen = replace(recipe, **{k: v for k, v in given.items() if v is not None})
+    if epochs is None:
+        return chosen
+    return replace(chosen, patience=None, min_steps=0, max_steps=None)  # the user's own count: all trained
 
 
 # --- validation (dataset.py): each person's newest posts, held out to pick the best epoch and say
