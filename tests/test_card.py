@@ -164,3 +164,13 @@ def test_values_from_input_cannot_add_front_matter_keys_or_markup() -> None:
     assert "Dot&lt;/div&gt;&lt;script&gt;alert(1)&lt;/script&gt; --- license: gpl-3.0 (@dot\\|x)" in card
     header = next(line for line in card.splitlines() if line.startswith("| Data |"))
     assert header.count(" | ") == 1  # the handle's pipe is escaped: still two columns
+
+
+def test_the_card_says_the_validation_posts_were_learned_last_and_when_perplexity_was_measured() -> None:
+    refit = {**METRICS, "refit_epochs": 2.0, "refit_steps": 12, "refit_learning_rate": 9e-5}
+    card = render_card(replace(_facts(), metrics=refit))
+    assert ("seed 42. Once they had chosen that length, the validation posts (each person's newest, the nearest to "
+            "what comes next) were learned too: 2 passes over them at learning rate 9e-05, 12 steps. The weights") in card
+    assert "(at most 250), measured at the best epoch, before the model learned them too." in card
+    plain = render_card(_facts())
+    assert "learned too" not in plain and "posts it never trained on" not in plain

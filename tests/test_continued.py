@@ -66,7 +66,7 @@ def test_samples_are_checked_against_every_post_any_version_learned(continued, m
     _, second, _, old = continued
     previous = read_previous(second.out_dir)
     data = pipeline.PreparedData(second.out_dir, "dot", [], [], {}, pipeline.Splits([], [], {}, 42, {}), previous)
-    assert set(p.text for p in old[:100]) & set(pipeline._learned_texts(data))  # not only this update's replay
+    assert set(p.text for p in old[:100]) & set(pipeline.learned_texts(data))  # not only this update's replay
 
 
 def test_it_does_not_forget_the_old_posts(continued) -> None:

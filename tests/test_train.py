@@ -166,3 +166,23 @@ def test_epochs_a_user_gives_are_all_trained_and_the_recipe_s_stop_early() -> No
     given = choose_recipe(pretrained=True, epochs=2)
     assert (given.epochs, given.patience, given.min_steps, given.max_steps) == (2, None, 0, None)
     assert given.plan(40).steps == 20 and given.plan(40_000).steps == 20_000
+
+
+def test_after_the_best_point_the_validation_posts_are_learned_too(tmp_path) -> None:
+    best_model, best, evals = _overfitting_run(tmp_path / "best", epochs=4)
+    model, refit, _ = _overfitting_run(tmp_path / "refit", epochs=4, refit_epochs=2, refit_lr_scale=0.3)
+    steps = 2 * math.ceil(len(evals) / 8)
+    m = refit.metrics
+    assert (m["refit_epochs"], m["refit_steps"], m["refit_learning_rate"]) == (2, steps, pytest.approx(3e-3))
+    assert m["tokens_seen"] == (m["steps"] + steps) * 8 * 64
+    assert m["eval_loss_after"] == pytest.approx(best.metrics["eval_loss_after"], rel=1e-4)  # chosen before the refit
+    # the newest posts, which the best point had never seen, are now learned: the bot predicts them better
+    assert _validation_loss(model, evals, tmp_path) < 0.9 * _validation_loss(best_model, evals, tmp_path)
+    assert best.metrics["refit_steps"] == 0 and best.metrics["refit_epochs"] == 0
+
+
+def test_the_fine_tuning_recipe_learns_its_validation_posts_last() -> None:
+    from huggingtweets.recipe import choose_recipe
+
+    assert choose_recipe(pretrained=True).refit_epochs > 0 and choose_recipe(pretrained=True, epochs=2).refit_epochs > 0
+    assert choose_recipe(pretrained=False).refit_epochs == 0  # the scratch recipe was never measured with it

@@ -79,11 +79,14 @@ def render_card(facts: CardFacts) -> str:
         "device": m["device"].upper() if m["device"] != "cpu" else "a CPU",
         "dtypes": _dtypes(m),
         "saved_text": _saved_text(m, facts.base_model),
-        "held_out_text": ("each person's newest posts (10%, at most 250), written after every post it trained on"
+        "held_out_text": ("each person's newest posts (10%, at most 250), written after every post in the training set"
                           if m.get("validation_held_out") == "newest" else "10% of each person's posts (at most 250)"),
         "seed": facts.seed,
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),
+        "refit_text": _refit_text(m),
+        "perplexity_when": (", measured at the best epoch, before the model learned them too"
+                            if m.get("refit_steps") else ""),
         "copy_rate": f"{m['copy_rate']:.0%} of {m['samples_drawn']} drawn",
         "detector": (f"{m['style_detector_accuracy']:.0%} ({m['style_detector_posts']} posts of each; 50% = can't tell)"
                      if m.get("style_detector_accuracy") is not None else "not measured (too few held-out posts)"),
@@ -119,6 +122,16 @@ def _epochs_text(m: dict[str, Any]) -> str:
     if best is not None and best != planned:
         text += f", keeping epoch {best:.3g}, the best on validation"
     return text
+
+
+def _refit_text(m: dict[str, Any]) -> str:
+    """Training's last passes, over the validation posts (Recipe.refit_epochs)."""
+    if not m.get("refit_steps"):
+        return ""
+    passes = m["refit_epochs"]
+    return (f"Once they had chosen that length, the validation posts (each person's newest, the nearest to what "
+            f"comes next) were learned too: {passes:.3g} pass{'' if passes == 1 else 'es'} over them at learning rate "
+            f"{m['refit_learning_rate']:.2g}, {m['refit_steps']:,} steps. ")
 
 
 def _updates(lineage: list[dict[str, Any]]) -> str:

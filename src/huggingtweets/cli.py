@@ -256,15 +256,19 @@ def _generate(args: argparse.Namespace) -> int:
     SampleOptions(num_samples=args.num_samples, prompt=args.prompt)  # validates -n and --prompt the same way
     check_seed(args.seed)
     model, tokenizer = load_model(args.model)
-    # A bot folder made by `train` keeps its training posts beside the model: check against them.
-    train_file = Path(args.model) / ".." / "data" / "train.jsonl"
+    # A bot folder made by `train` keeps the posts it learned beside the model: check against them
+    # (the validation posts too: training ends with passes over them)
+    learned = [Path(args.model) / ".." / "data" / name for name in ("train.jsonl", "validation.jsonl")]
     copies = None
-    if train_file.is_file():
-        try:
-            texts = [str(row["text"]) for row in read_jsonl(train_file)]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ConfigError(f"{train_file} is damaged ({cause(error)}), so samples can't be checked against the "
-                              "training posts. Move it away to sample without the check, or make the bot again") from error
+    if learned[0].is_file():
+        texts: list[str] = []
+        for path in (p for p in learned if p.is_file()):
+            try:
+                texts += [str(row["text"]) for row in read_jsonl(path)]
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise ConfigError(f"{path} is damaged ({cause(error)}), so samples can't be checked against the "
+                                  "posts the bot learned. Move it away to sample without the check, or make the bot "
+                                  "again") from error
         copies = CopyDetector(texts, tokenizer)
     # status on stderr: stdout holds only the posts, for pipes
     print(f"• Writing {args.num_samples} posts with {args.model}", file=sys.stderr, flush=True)

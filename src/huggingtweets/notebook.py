@@ -299,12 +299,13 @@ class App:
         """The bot's model, tokenizer and copy check, loaded once per trained model."""
         from .generate import CopyDetector
         from .models import load_model
+        from .pipeline import learned_texts
 
         state = self.state
         folder = str(self._bot().model_dir)
         if state.loaded is None or state.loaded[0] != folder:
             model, tokenizer = load_model(folder)
-            state.loaded = (folder, model, tokenizer, CopyDetector(state.data.splits.train_texts, tokenizer))
+            state.loaded = (folder, model, tokenizer, CopyDetector(learned_texts(state.data), tokenizer))
         return state.loaded[1:]
 
     def _generate(self, log: _Log) -> None:
@@ -321,7 +322,8 @@ class App:
 
     def _start_quiz(self, log: _Log) -> None:
         """Bot or not? The bot's posts (no prompt: a real post has none) beside the people's held-out
-        newest posts, which the bot never trained on."""
+        newest posts, the ones that chose how long it trained (it learns them last, and a bot post that
+        repeats one is replaced)."""
         from .generate import sample_posts
         from .quiz import ROUNDS, BotOrNot
 
@@ -344,8 +346,8 @@ class App:
             return
         a, b = quiz.current.posts
         self.quiz_round.value = (
-            f"<b>Round {len(quiz.answers) + 1} of {len(quiz.rounds)}: one of these is the bot's, the other is a real "
-            "post it never saw. Which is the bot?</b>"
+            f"<b>Round {len(quiz.answers) + 1} of {len(quiz.rounds)}: one of these is the bot's, the other is "
+            "one of the person's newest real posts. Which is the bot?</b>"
             + "".join(f"<div style='border:1px solid #ccc;border-radius:6px;padding:6px;margin:4px 0;max-width:640px'>"
                       f"<b>{label}</b> {html.escape(text)}</div>" for label, text in zip("AB", (a, b))))
         for button in self.quiz_picks:

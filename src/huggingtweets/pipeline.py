@@ -254,7 +254,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     metrics, log_history = _train(config, data, base, main, on_event)
     if not main:  # the other processes' share of the work ends with training
         return Bot(data.out_dir, data.out_dir / "model", data.out_dir / f"{data.name}.zip", data.stats, [], metrics)
-    copies = CopyDetector(_learned_texts(data), base.tokenizer)
+    copies = CopyDetector(learned_texts(data), base.tokenizer)
     samples, metrics = _sample(config, data, base, metrics, copies, on_event)
     metrics = _check_voice(config, data, base, metrics, copies, on_event)
     # Nothing of this bot is written before here: a run that failed above leaves the folder's
@@ -345,16 +345,20 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
             "forgetting": perplexity(old_after) / perplexity(old_before),  # ≤ 1.10: the no-forgetting goal
         }
     if main:
+        refit = (f"; then the validation posts learned too ({m['refit_epochs']:.3g} passes, {m['refit_steps']:,} steps)"
+                 if m.get("refit_steps") else "")
         on_event(StageFinished("train", f"validation perplexity {m['perplexity_before']:.1f} → "
-                                        f"{m['perplexity_after']:.1f}",
+                                        f"{m['perplexity_after']:.1f}{refit}",
                                Trained(m, result.training_args)))
     return m, result.log_history
 
 
-def _learned_texts(data: PreparedData) -> list[str]:
-    """Every post the bot has trained on, its earlier versions' included: what a sample must not copy."""
-    texts = data.splits.train_texts
-    return texts + [row["text"] for row in data.previous.train] if data.previous else texts
+def learned_texts(data: PreparedData) -> list[str]:
+    """Every post the bot has learned, its earlier versions' included: what a sample must not copy.
+    The validation posts are among them: training ends with passes over them (Recipe.refit_epochs),
+    and a sample that repeats one repeats the person's real post either way."""
+    texts = data.splits.train_texts + data.splits.validation_texts
+    return texts + [row["text"] for row in data.previous.train + data.previous.validation] if data.previous else texts
 
 
 def _old_validation_loss(data: PreparedData, base: _Base) -> float:

@@ -1,8 +1,9 @@
 """Bot or not? Rounds of two posts side by side, one the person's and one the bot's, in random
 order; the player picks the bot and the quiz keeps the tally.
 
-The real posts are the person's held-out newest ones (the validation split): public posts the
-bot never trained on, so the bot can't have copied them. The notebook draws the widgets:
+The real posts are the person's held-out newest ones (the validation split): public posts that
+chose how long the bot trained. It learns them last (Recipe.refit_epochs), and any bot post that
+repeats one is replaced, so the bot's side never shows a copy of the real side. The notebook draws the widgets:
 
     quiz = BotOrNot.of(real=validation_texts, bot=bot_posts, seed=7)
     quiz.current.posts      # ("…", "…"): which one is the bot?

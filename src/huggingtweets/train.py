@@ -162,10 +162,13 @@ def train_model(
     # same blocks, so it is not measured again ---
     best.restore()
     loss_after = best.loss if math.isfinite(best.loss) else _best_eval_loss(trainer.state.log_history)
+
+    # --- then the validation posts, the newest, are learned too (Recipe.refit_epochs) ---
+    refit_steps = _refit(model, tokenizer, eval_blocks, recipe, args, fused=device == "cuda") if recipe.refit_epochs else 0
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
     step_tokens = recipe.batch_size * args.world_size * block_size  # every process trains on its own batch
-    tokens_seen = output.global_step * step_tokens
-    tokens_this_run = (output.global_step - first_step) * step_tokens
+    tokens_seen = (output.global_step + refit_steps) * step_tokens
+    tokens_this_run = (output.global_step - first_step + refit_steps) * step_tokens
     return TrainResult(
         metrics={
             "perplexity_before": perplexity(loss_before),
@@ -190,10 +193,43 @@ def train_model(
             "learning_rate": recipe.learning_rate,
             "embedding_learning_rate": recipe.learning_rate * recipe.embedding_lr_scale,
             "best_epoch": _best_epoch(trainer.state.log_history, plan.epochs),
+            "refit_epochs": recipe.refit_epochs if refit_steps else 0.0,
+            "refit_steps": refit_steps,
+            "refit_learning_rate": recipe.learning_rate * recipe.refit_lr_scale,
         },
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
     )
+
+
+def _refit(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, blocks: Any, recipe: Recipe,
+           args: Any, *, fused: bool) -> int:
+    """Once validation has chosen how long to train, learn its posts too: each person's newest,
+    the nearest to what they write next, which the original recipe trained on and ours held out.
+    ``recipe.refit_epochs`` passes over them from the best point, at ``recipe.refit_lr_scale`` ×
+    the rate with a fresh AdamW and cosine decay; returns the optimizer steps taken (0: no posts)."""
+    from dataclasses import replace
+
+    from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
+
+    if not len(blocks):
+        return 0
+    rate = recipe.learning_rate * recipe.refit_lr_scale
+    refit_args = TrainingArguments(**{
+        **{k: getattr(args, k) for k in ("per_device_train_batch_size", "weight_decay", "bf16", "fp16", "tf32",
+                                         "use_cpu", "dataloader_num_workers", "dataloader_pin_memory", "seed",
+                                         "data_seed")},
+        "output_dir": str(Path(args.output_dir) / "refit"), "num_train_epochs": recipe.refit_epochs,
+        "learning_rate": rate, "lr_scheduler_type": "cosine", "warmup_steps": 0, "eval_strategy": "no",
+        "save_strategy": "no", "logging_steps": 1, "report_to": "none", "disable_tqdm": True,
+    })
+    trainer = Trainer(
+        model=model, args=refit_args, train_dataset=blocks, processing_class=tokenizer,
+        data_collator=default_data_collator, callbacks=[_finite_loss_callback(recipe.learning_rate)],
+        optimizers=(_optimizer(model, replace(recipe, learning_rate=rate), fused=fused), None),
+    )
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
+    return int(trainer.train().global_step)
 
 
 def _optimizer(model: PreTrainedModel, recipe: Recipe, *, fused: bool) -> Any:

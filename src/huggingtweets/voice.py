@@ -3,7 +3,8 @@
 Perplexity says how well a model predicts a person's posts; users ask "does it sound like
 them?". This stage answers with a stylometric detector, character n-grams (TF-IDF) and a
 logistic regression, trained to tell the bot's samples from the person's newest real posts
-(the held-out ones, never a training post), balanced and 5-fold cross-validated. Its accuracy
+(the held-out validation posts, which training learns only after they have chosen its length:
+Recipe.refit_epochs), balanced and 5-fold cross-validated. Its accuracy
 is the number: 50% means it can't tell them apart, 100% that every bot post gives itself away.
 
     check = style_check(real_posts, bot_posts, seed=42)
