@@ -35,6 +35,7 @@ def test_card_has_the_sections_and_real_values() -> None:
     assert "| Validation perplexity before fine-tuning | 812.4 |" in card
     assert "| Validation perplexity after fine-tuning | 41.2 |" in card
     assert "| Samples that repeated a training post | 17% of 12 drawn |" in card
+    assert "shares a run of 8 or more tokens holding at least 32 bytes of text, or 80% of its words" in card
     assert "January 9, 2024 and December 29, 2025" in card
     assert "[gpt2](https://huggingface.co/gpt2)" in card
     assert "AI-generated" in card

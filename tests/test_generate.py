@@ -192,3 +192,15 @@ def test_a_prompt_longer_than_a_post_is_refused(tiny_model) -> None:
     model, tokenizer = tiny_model
     with pytest.raises(ConfigError, match="shorter prompt"):
         sample_posts(model, tokenizer, prompt="gulls " * 200, n=1)
+
+
+def test_a_shared_run_must_hold_as_much_text_in_every_script(tiny_model) -> None:
+    _, tokenizer = tiny_model
+    learned = ["@mattn_jp 今日は本当にありがとうございました！また来週の勉強会でお会いしましょう"]
+    copies = CopyDetector(learned, tokenizer)
+    assert len(tokenizer("ありがとう", add_special_tokens=False)["input_ids"]) >= 8  # 8 tokens, 5 characters
+    # a mention and a stock phrase are how this person writes, not a copy ...
+    assert not copies.is_copy("@mattn_jp えっ、ほんとにありがとう！")
+    # ... a whole clause of theirs is
+    assert copies.is_copy("きょうも、本当にありがとうございました！また来週の勉強会で")
+    assert copies.is_copy(learned[0][:30] + "ね")

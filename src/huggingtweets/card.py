@@ -91,6 +91,7 @@ def render_card(facts: CardFacts) -> str:
         "detector": (f"{m['style_detector_accuracy']:.0%} ({m['style_detector_posts']} posts of each; 50% = can't tell)"
                      if m.get("style_detector_accuracy") is not None else "not measured (too few held-out posts)"),
         "voice_text": _voice_text(m, who_short),
+        "copy_rule": _copy_rule(),
         "sampled_with": " (with int8 weights, on a CPU)" if m.get("sampling_precision") == "int8" else "",
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,
@@ -98,6 +99,14 @@ def render_card(facts: CardFacts) -> str:
         "tracking": _tracking(facts.links),
     }
     return template.substitute(values)
+
+
+def _copy_rule() -> str:
+    from .generate import COPY_RUN_BYTES, COPY_RUN_TOKENS, COPY_WORD_SHARE
+
+    return (f"A sample that shares a run of {COPY_RUN_TOKENS} or more tokens holding at least {COPY_RUN_BYTES} bytes of "
+            f"text, or {COPY_WORD_SHARE:.0%} of its words, with a post the model learned counts as a repeat; repeats "
+            "were replaced by fresh samples.")
 
 
 def _voice_text(m: dict[str, Any], who: str) -> str:

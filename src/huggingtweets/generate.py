@@ -1,6 +1,7 @@
 """Generation: sample new posts with the original's defaults, and catch near-copies.
 
-A sample that repeats a training post (8+ tokens in a row, or 80%+ of its words) is
+A sample that repeats a post the bot learned (a run of 8+ tokens holding 32+ bytes of text, or
+80%+ of its words) is
 flagged and, by default, replaced by a fresh one: users of older tools got their
 training tweets back word for word and took them for new ones.
 
@@ -32,6 +33,11 @@ if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
 
 _MAX_ROUNDS = 5  # rounds of fresh samples for empty outputs and copies before giving up
 _WORD = re.compile(r"[\w']+")
+COPY_RUN_TOKENS = 8  # shared tokens in a row that make a copy ...
+# ... when they hold this much text (UTF-8): 8 English tokens are ~6 words, ~32 bytes, but 8
+# byte-level tokens of Japanese are 3 characters ("ます！！"); 32 bytes are ~11 of them
+COPY_RUN_BYTES = 32
+COPY_WORD_SHARE = 0.8  # ... or this share of the sample's distinct words, found in one post
 _NO_CHARACTER = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters (tab kept) and "�"
 
 
@@ -61,10 +67,11 @@ class SampleRun:
 class CopyDetector:
     """Knows the training posts; says whether a sample repeats one of them."""
 
-    def __init__(self, texts: list[str], tokenizer: PreTrainedTokenizerBase, *, run_tokens: int = 8, word_share: float = 0.8,
-                 min_words: int = 5) -> None:
+    def __init__(self, texts: list[str], tokenizer: PreTrainedTokenizerBase, *, run_tokens: int = COPY_RUN_TOKENS,
+                 run_bytes: int = COPY_RUN_BYTES, word_share: float = COPY_WORD_SHARE, min_words: int = 5) -> None:
         self.tokenizer = tokenizer
-        self.run_tokens = run_tokens  # shared tokens in a row that make a copy
+        self.run_tokens = run_tokens
+        self.run_bytes = run_bytes
         self.word_share = word_share  # share of the sample's distinct words found in one post
         self.min_words = min_words  # shorter samples share most words with something by chance
         unique = sorted(set(texts))
@@ -83,13 +90,28 @@ class CopyDetector:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         in_prompt = len(self.tokenizer(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0
         first = max(0, in_prompt - self.run_tokens + 1)  # runs made only of the prompt don't count
-        if any(tuple(ids[i : i + self.run_tokens]) in self.runs for i in range(first, len(ids) - self.run_tokens + 1)):
+        if self._shares_a_run(ids, first):
             return True
         words = set(_WORD.findall(text.lower()))
         if len(words) < self.min_words:
             return False
         shared = Counter(n for w in words for n in self.posts_with_word.get(w, ()))
         return bool(shared) and max(shared.values()) >= self.word_share * len(words)
+
+    def _shares_a_run(self, ids: list[int], first: int) -> bool:
+        """A stretch of ``run_tokens`` or more tokens, each window of them found in a learned post,
+        that holds ``run_bytes`` of text."""
+        start = None  # where the current stretch of shared windows began
+        for i in range(first, len(ids) - self.run_tokens + 2):
+            shared = i <= len(ids) - self.run_tokens and tuple(ids[i : i + self.run_tokens]) in self.runs
+            if shared and start is None:
+                start = i
+            elif not shared and start is not None:
+                span = self.tokenizer.decode(ids[start : i - 1 + self.run_tokens])
+                if len(span.encode("utf-8", "replace")) >= self.run_bytes:
+                    return True
+                start = None
+        return False
 
 
 def sample_posts(
