@@ -109,6 +109,9 @@ class Plan:
 #   + as many training blocks,
 #     ×1, 0.3× lr            1.01   0.92   0.97   0.94   0.98   0.99   0.95   1.02   0.87   0.95
 # (a fresh Adam's first steps at the full rate undo what the voices in other scripts had learned.)
+# The shipped recipe, held-out perplexity ours / the original's (trump, gullh: from the refit experiment):
+#                           a_know  dog_r  drikk  dril   jair   julia  purpl  stile  trump  gullh | median worst
+#   ≤6 epochs + refit        0.18   0.64   0.45   0.85   0.27   0.60   0.25   0.87   0.70   0.49  |  0.55  0.87
 FINE_TUNE = Recipe(
     epochs=6.0,  # at most: validation ends most runs sooner (see the ten-voice table above)
     learning_rate=3e-4,  # for a 256-wide base (scaled by width below): English voices overfit at 1e-3
