@@ -21,6 +21,7 @@ import inspect
 import re
 import weakref
 from collections import Counter, defaultdict
+from itertools import groupby
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,16 +102,14 @@ class CopyDetector:
     def _shares_a_run(self, ids: list[int], first: int) -> bool:
         """A stretch of ``run_tokens`` or more tokens, each window of them found in a learned post,
         that holds ``run_bytes`` of text."""
-        start = None  # where the current stretch of shared windows began
-        for i in range(first, len(ids) - self.run_tokens + 2):
-            shared = i <= len(ids) - self.run_tokens and tuple(ids[i : i + self.run_tokens]) in self.runs
-            if shared and start is None:
-                start = i
-            elif not shared and start is not None:
-                span = self.tokenizer.decode(ids[start : i - 1 + self.run_tokens])
-                if len(span.encode("utf-8", "replace")) >= self.run_bytes:
-                    return True
-                start = None
+        windows = range(first, len(ids) - self.run_tokens + 1)
+        for shared, stretch in groupby(windows, key=lambda i: tuple(ids[i : i + self.run_tokens]) in self.runs):
+            if not shared:
+                continue
+            starts = list(stretch)
+            span = self.tokenizer.decode(ids[starts[0] : starts[-1] + self.run_tokens])
+            if len(span.encode("utf-8", "replace")) >= self.run_bytes:
+                return True
         return False
 
 
