@@ -55,12 +55,14 @@ def test_planted_copy_is_flagged_and_replaced(memorised) -> None:
     unfiltered = sample_posts(model, tokenizer, n=10, seed=5)
     assert any(copies.is_copy(t) for t in unfiltered.texts)  # the model does parrot its training post
 
-    run = sample_posts(model, tokenizer, n=10, seed=5, copies=copies)
+    # the characters it may write are left open: the one planted post holds few of the model's
+    run = sample_posts(model, tokenizer, n=10, seed=5, copies=copies, learned_characters=False)
     assert run.copies >= 1 and run.copy_rate == run.copies / run.drawn > 0
     assert len(run.texts) == 10 and not any(p.copy or copies.is_copy(p.text) for p in run.posts)
 
-    kept = sample_posts(model, tokenizer, n=10, seed=5, copies=copies, replace_copies=False)
-    assert [p.copy for p in kept.posts] == [copies.is_copy(t) for t in unfiltered.texts]  # flagged, same draw
+    # flagged, same draw
+    kept = sample_posts(model, tokenizer, n=10, seed=5, copies=copies, replace_copies=False, learned_characters=False)
+    assert [p.copy for p in kept.posts] == [copies.is_copy(t) for t in unfiltered.texts]
 
 
 def test_nucleus_keeps_the_tokens_transformers_keeps() -> None:

@@ -25,6 +25,7 @@ from itertools import groupby
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .characters import LearnedCharacters
 from .dataset import post_separator, separator_id
 from .errors import ConfigError
 from .recipe import GENERATION_DEFAULTS
@@ -84,6 +85,15 @@ class CopyDetector:
         for n, text in enumerate(unique):
             for word in set(_WORD.findall(text.lower())):
                 self.posts_with_word[word].append(n)
+        self.texts = unique
+        self._characters: dict[frozenset[int], LearnedCharacters | None] = {}
+
+    def characters(self, always: set[int]) -> LearnedCharacters | None:
+        """The mask that keeps samples to the characters of these posts (built once: ~0.3 s)."""
+        key = frozenset(always)
+        if key not in self._characters:
+            self._characters[key] = LearnedCharacters.for_tokenizer(self.tokenizer, self.texts, always)
+        return self._characters[key]
 
     def is_copy(self, text: str, prompt: str = "") -> bool:
         if text.strip().lower() in self.exact:
@@ -122,10 +132,15 @@ def sample_posts(
     seed: int | None = None,
     copies: CopyDetector | None = None,
     replace_copies: bool = True,
+    learned_characters: bool = True,
     int8: bool = True,
     **overrides: Any,
 ) -> SampleRun:
     """``n`` generated posts, each starting with ``prompt`` and cut at the first newline.
+
+    ``copies``: the posts the bot learned. Samples that repeat one are replaced
+    (``replace_copies``), and a sample writes only characters those posts hold
+    (``learned_characters``; characters.py), with a byte-level tokenizer.
 
     ``int8``: on a CPU, multiply with int8 copies of the weights (see quantize.py), several
     times faster; the model itself is left as it is. ``overrides`` replace GENERATION_DEFAULTS.
@@ -145,6 +160,9 @@ def sample_posts(
     generator = None if seed is None else torch.Generator(model.device).manual_seed(seed)
     end = separator_id(tokenizer)  # where a training post ended
     ends = _line_ends(tokenizer) | {end}
+    characters = copies.characters(ends) if copies is not None and learned_characters else None
+    if characters is not None:
+        characters = characters.with_text(prompt)  # the user's prompt may hold characters the person never wrote
     model.eval()
     fresh: list[Sample] = []
     spare_copies: list[Sample] = []  # set aside, shown only if no fresh sample comes
@@ -153,7 +171,7 @@ def sample_posts(
         for round_ in range(_MAX_ROUNDS):
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
-            for new in _draw(model, prompt_ids, rows, settings, end, ends, generator):
+            for new in _draw(model, prompt_ids, rows, settings, end, ends, generator, characters):
                 text = _post_text(tokenizer, prompt_ids + new)
                 if not text or text == prompt.strip():
                     continue  # empty: sample again
@@ -187,10 +205,11 @@ def prompt_tokens(tokenizer: PreTrainedTokenizerBase, prompt: str,
 
 
 def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: dict[str, Any], eos: int, ends: set[int],
-          generator: Any) -> list[list[int]]:
+          generator: Any, characters: LearnedCharacters | None = None) -> list[list[int]]:
     """``rows`` continuations of the prompt (token ids), each ending with its first line end or
     end-of-post token: the text after it would be cut anyway, so a row stops there and leaves
-    the batch, and the batch stops when its last row does."""
+    the batch, and the batch stops when its last row does. With ``characters``, each row's next
+    token may only spell characters it allows."""
     import torch
 
     from .kv_cache import reserved_cache
@@ -201,13 +220,23 @@ def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: di
     end_ids = torch.tensor(sorted(ends), device=device)
     out: list[list[int]] = [[] for _ in range(rows)]
     active = list(range(rows))  # the rows still writing, in batch order
+    pending = [b""] * rows  # per row, the bytes of a character it has started and not finished
+    if characters is not None:
+        for token in prompt_ids:
+            pending = [characters.after(pending[0], token)] * rows
     cache, cache_name = reserved_cache(model, settings["max_length"]), _cache_argument(model)
     for length in range(len(prompt_ids), settings["max_length"]):  # tokens so far, prompt included
         step = model(input_ids=ids, use_cache=True, logits_to_keep=1, **{cache_name: cache})
         cache = step[cache_name]  # keys and values of the tokens so far: each step feeds one token
-        tokens = _next_tokens(step.logits[:, -1, :].float(), length, settings, eos, generator, history)  # (active rows,)
+        logits = step.logits[:, -1, :].float()  # (active rows, vocab)
+        if characters is not None:
+            logits = logits.masked_fill(~_allowed(characters, [pending[row] for row in active], logits.shape[-1], device),
+                                        -float("inf"))
+        tokens = _next_tokens(logits, length, settings, eos, generator, history)  # (active rows,)
         for row, token in zip(active, tokens.tolist()):
             out[row].append(token)
+            if characters is not None:
+                pending[row] = characters.after(pending[row], token)
         done = torch.isin(tokens, end_ids)
         if done.all():
             break
@@ -219,6 +248,16 @@ def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: di
             tokens, history = tokens[keep], history[keep]
         ids = tokens[:, None]
     return out
+
+
+def _allowed(characters: LearnedCharacters, pending: list[bytes], width: int, device: Any) -> Any:
+    """(rows, width) or, when every row is at a character boundary, (1, width): the tokens each
+    row may write next."""
+    import torch
+
+    if not any(pending):
+        return characters.allowed(b"", width).to(device)[None]
+    return torch.stack([characters.allowed(p, width) for p in pending]).to(device)
 
 
 def _cache_argument(model: PreTrainedModel) -> str:
