@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,26 @@ class FakeHub:
             return reply({"commitUrl": f"{self.endpoint}/{repo_id}/commit/1", "commitOid": "1" * 40,
                           "pullRequestUrl": None})
         return reply({"error": f"not faked: {request.method} {path}"}, 404)
+
+
+CARD_METRICS = {"epochs": 4.0, "learning_rate": 1.372e-4, "steps": 120, "batch_size": 16, "block_size": 128,
+           "tokens_seen": 245_760, "device": "cuda", "precision": "bf16",
+           "perplexity_before": 812.4, "perplexity_after": 41.2,
+           "copy_rate": 2 / 12, "samples_drawn": 12, "style_detector_accuracy": 0.714, "style_detector_posts": 100}
+
+
+def card_facts(n_people: int = 1, base: str = "gpt2") -> Any:
+    """A bot's card facts, as the pipeline gathers them: one to three people of the demo's harbour."""
+    from huggingtweets.card import CardFacts
+    from huggingtweets.clean import CleanStats
+    from huggingtweets.post import Profile
+
+    people = [("gullhaven_dot", "Dot Pemberton"), ("harbourmaster_len", "Len"), ("marjorie_knits", "Marjorie")]
+    return CardFacts(
+        profiles=[Profile(h, d, "sample", avatar_url=f"https://img.example/{h}.png") for h, d in people[:n_people]],
+        stats=[CleanStats(h, downloaded=616, retweets=50, short=32, duplicates=7, kept=527, chars=64_871)
+               for h, _ in people[:n_people]],
+        base_model=base, base_on_hub=base != "scratch", metrics=CARD_METRICS, samples=[f"Sample <b>{i}</b> | piped" for i in range(10)],
+        model_ref="huggingtweets/gullhaven_dot",
+        first_post=datetime(2024, 1, 9, tzinfo=timezone.utc), last_post=datetime(2025, 12, 29, tzinfo=timezone.utc),
+    )

@@ -1,28 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+
+from helpers import CARD_METRICS as METRICS
+from helpers import card_facts as _facts
 
 from huggingtweets.card import CardFacts, render_card
-from huggingtweets.clean import CleanStats
 from huggingtweets.post import Profile
-
-METRICS = {"epochs": 4.0, "learning_rate": 1.372e-4, "steps": 120, "batch_size": 16, "block_size": 128,
-           "tokens_seen": 245_760, "device": "cuda", "precision": "bf16",
-           "perplexity_before": 812.4, "perplexity_after": 41.2,
-           "copy_rate": 2 / 12, "samples_drawn": 12, "style_detector_accuracy": 0.714, "style_detector_posts": 100}
-
-
-def _facts(n_people: int = 1, base: str = "gpt2") -> CardFacts:
-    people = [("gullhaven_dot", "Dot Pemberton"), ("harbourmaster_len", "Len"), ("marjorie_knits", "Marjorie")]
-    return CardFacts(
-        profiles=[Profile(h, d, "sample", avatar_url=f"https://img.example/{h}.png") for h, d in people[:n_people]],
-        stats=[CleanStats(h, downloaded=616, retweets=50, short=32, duplicates=7, kept=527, chars=64_871)
-               for h, _ in people[:n_people]],
-        base_model=base, base_on_hub=base != "scratch", metrics=METRICS, samples=[f"Sample <b>{i}</b> | piped" for i in range(10)],
-        model_ref="huggingtweets/gullhaven_dot",
-        first_post=datetime(2024, 1, 9, tzinfo=timezone.utc), last_post=datetime(2025, 12, 29, tzinfo=timezone.utc),
-    )
 
 
 def test_card_has_the_sections_and_real_values() -> None:
@@ -160,7 +144,8 @@ def test_values_from_input_cannot_add_front_matter_keys_or_markup() -> None:
                          "stats": [CleanStats("dot|x", downloaded=10, kept=9, chars=9_000)]})
     card = render_card(facts)
     front = yaml.safe_load(card.split("---\n")[1])
-    assert set(front) == {"language", "library_name", "pipeline_tag", "base_model", "tags", "widget"}
+    assert set(front) == {"language", "library_name", "pipeline_tag", "base_model", "tags", "widget", "huggingtweets"}
+    assert front["huggingtweets"] == {"people": ["@dot|x"]}  # a value, quoted by the YAML writer
     assert "injected_key" not in card and "<script>" not in card and "</div><script>" not in card
     assert "Dot&lt;/div&gt;&lt;script&gt;alert(1)&lt;/script&gt; --- license: gpl-3.0 (@dot\\|x)" in card
     header = next(line for line in card.splitlines() if line.startswith("| Data |"))
@@ -175,3 +160,11 @@ def test_the_card_says_the_validation_posts_were_learned_last_and_when_perplexit
     assert "(at most 250), measured at the best epoch, before the model learned them too." in card
     plain = render_card(_facts())
     assert "learned too" not in plain and "posts it never trained on" not in plain
+
+
+def test_the_card_names_its_people_for_the_tools_that_read_it() -> None:
+    from huggingtweets.card import card_people
+
+    assert card_people(render_card(_facts(n_people=2))) == ["@gullhaven_dot", "@harbourmaster_len"]
+    assert card_people("---\nlicense: mit\n---\n# someone else's model\n") == []
+    assert card_people("no front matter at all") == card_people("---\n: [unclosed\n---\n") == []

@@ -194,7 +194,25 @@ def _front_matter(profiles: list[Profile], base_model: str | None) -> str:
     if avatar:
         data["thumbnail"] = avatar
     data.update(tags=["huggingtweets"], widget=[{"text": WIDGET_PROMPT}])
+    data["huggingtweets"] = {"people": [f"@{p.handle}" for p in profiles]}  # read back by `card_people`
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000).strip()
+
+
+def card_people(card: str) -> list[str]:
+    """The people a bot's card (its model folder's README.md) says it imitates, as "@handle",
+    from its front matter; [] for a card without them (another tool's, or damaged)."""
+    import yaml
+
+    parts = card.split("---", 2)
+    if not card.startswith("---") or len(parts) < 3:
+        return []
+    try:
+        data = yaml.safe_load(parts[1])
+    except yaml.YAMLError:
+        return []
+    section = data.get("huggingtweets") if isinstance(data, dict) else None
+    people = section.get("people") if isinstance(section, dict) else None
+    return [p for p in people if isinstance(p, str)] if isinstance(people, list) else []
 
 
 def _web_url(url: str | None) -> str | None:

@@ -14,11 +14,13 @@ the tokenizer (byte-level BPE: tokens, merges, special tokens) goes in the same 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ._io import atomic_path, write_text
+from .card import card_people, join_names
 from .errors import ConfigError
 from .recipe import GENERATION_DEFAULTS
 
@@ -69,16 +71,17 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
 
 
 def _description(card: Path) -> str:
-    """The bot's one-line description for the GGUF metadata and the Modelfile, naming its people."""
-    handles = ""
-    if card.is_file():
-        for line in card.read_text(encoding="utf-8").splitlines():
-            if line.startswith("# ") and "@" in line:  # the card's title names the people
-                handles = line[2:].strip()
-                break
-    who = f" in the style of {handles}" if handles else ""
+    """The bot's one-line description for the GGUF metadata and the Modelfile, naming its people
+    (from its card: `card_people`)."""
+    people = card_people(card.read_text(encoding="utf-8")) if card.is_file() else []
+    # a handle from a CSV column is any text: only the characters a handle can hold reach the Modelfile
+    handles = [h for h in ("@" + _NOT_HANDLE.sub("", p) for p in people) if len(h) > 1]
+    who = f" in the style of {join_names(handles)}" if handles else ""
     return (f"AI-generated posts{who}, written by a fine-tuned model (huggingtweets). "
             "Nothing it writes was written or endorsed by the people it imitates.")
+
+
+_NOT_HANDLE = re.compile(r"[^\w.-]")
 
 
 def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str) -> str:
