@@ -201,7 +201,10 @@ def test_a_continued_bot_chains_its_model_artifact(tmp_path) -> None:
                           out_dir=tmp_path / "dot", epochs=2, wandb="disabled", **common))
     make_bot(BotConfig.of(sources=(_csv(tmp_path / "now" / "dot.csv", posts),), continue_from=str(tmp_path / "dot"),
                           wandb="offline", **common))
-    train = offline_runs(tmp_path / "dot")["train"]
+    runs = offline_runs(tmp_path / "dot")
+    train = runs["train"]
+    # the base it comes from is the first version's, not the default ("gpt2") its config was given
+    assert train["config"]["bot"]["train"]["base_model"] == "scratch" == runs["preprocess"]["config"]["bot"]["train"]["base_model"]
     # its input is the bot's last version (offline, named: wandb can't mark an input artifact offline)
     assert train["config"]["continued_from"] == "finetuned-model-dot:latest"
     assert not [name for name in train["artifacts"] if name.startswith("pretrained-model")]

@@ -40,6 +40,11 @@ class PreviousBot:
     lineage: list[dict[str, Any]]  # one entry per version, oldest first
     metrics: dict[str, Any]
 
+    @property
+    def original_base(self) -> str | None:
+        """The pretrained model its first version was fine-tuned from ("gpt2", a folder, "scratch")."""
+        return _first_base(self.metrics)
+
     def last_post(self, handle: str) -> datetime | None:
         """The newest post of ``handle`` the bot has read, or None when its posts have no dates."""
         dates = [p.created_at for (_, h), posts in self.raw.items() if h == handle for p in posts if p.created_at]
@@ -77,6 +82,24 @@ def read_previous(folder: Path) -> PreviousBot:
                           fix="Make the bot again with `huggingtweets train`") from error
     lineage = metrics.get("lineage") or [first_version(metrics, raw)]
     return PreviousBot(folder, folder / "model", train, validation, raw, lineage, metrics)
+
+
+def first_base(folder: Path) -> str | None:
+    """The pretrained model the bot in ``folder`` was first fine-tuned from, read from its
+    metrics.json without reading the rest of the folder; None when it can't be told."""
+    import json
+
+    try:
+        return _first_base(json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _first_base(metrics: dict[str, Any]) -> str | None:
+    lineage = metrics.get("lineage")
+    first = lineage[0] if isinstance(lineage, list) and lineage and isinstance(lineage[0], dict) else {}
+    base = first.get("base_model") or metrics.get("base_model")
+    return base if isinstance(base, str) else None
 
 
 def first_version(metrics: dict[str, Any], raw: dict[tuple[str, str], list[Post]]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class BaseReady:
     out_dir: Path
     name: str
     model_config: dict[str, Any]
+    base_model: str = ""  # the pretrained model the bot comes from: a continued bot's first version's base
 
 
 @dataclass(frozen=True)

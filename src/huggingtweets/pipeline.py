@@ -262,6 +262,12 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     return _export(config, data, base, samples, metrics, log_history, links or {}, started, on_event)
 
 
+def original_base(config: BotConfig, data: PreparedData) -> str:
+    """The pretrained model the bot comes from: for a continued bot, its first version's base (the
+    config then names the bot's own folder as the base: `train_bot`)."""
+    return (data.previous.original_base if data.previous else None) or config.train.base_model
+
+
 @dataclass(frozen=True)
 class _Base:
     """The loaded base model, ready to train: what it was saved as, and the recipe and blocks for it."""
@@ -305,7 +311,7 @@ def _load_base(config: BotConfig, data: PreparedData, main: bool, on_event: Even
                                    f"{saved_dtype}, trained in {weights if not config.train.lora else 'float32'}); "
                                    f"{len(train_blocks):,} training blocks of {block_size} tokens, posts "
                                    f"separated by {post_separator(tokenizer)}",
-                           BaseReady(out, data.name, model.config.to_dict())))
+                           BaseReady(out, data.name, model.config.to_dict(), original_base(config, data))))
     return _Base(model, tokenizer, saved_dtype, recipe, block_size, train_blocks, eval_blocks)
 
 
@@ -424,21 +430,20 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     version = {"version": 1, "made": made, "base_model": config.train.base_model,
                "train_posts": len(data.splits.train), "last_post": max(dates).isoformat() if dates else None,
                "perplexity": m["perplexity_after"]}
-    original_base = config.train.base_model
     if data.previous:
-        original_base = data.previous.lineage[0].get("base_model") or config.train.base_model
         version = {**version, "base_model": "the previous version", **m["update"]}
     lineage = [*(data.previous.lineage if data.previous else []), version]
+    base_model = original_base(config, data)
     card = render_card(CardFacts(
-        profiles=data.profiles, stats=data.stats, base_model=original_base, updates=lineage if data.previous else [],
+        profiles=data.profiles, stats=data.stats, base_model=base_model, updates=lineage if data.previous else [],
         metrics=m, samples=[s.text for s in samples if not s.copy], model_ref=data.name,
         first_post=min(dates, default=None), last_post=max(dates, default=None), seed=config.seed,
         links=links,  # the W&B runs, when online: filled in as the runs start
-        base_on_hub=hub.is_hub_id(original_base),
+        base_on_hub=hub.is_hub_id(base_model),
     ))
     model_dir, zip_path = export_model(base.model, base.tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip, dtype=m["export_dtype"])
-    metrics = {**m, "base_model": original_base, "seed": config.seed, "made": made, "lineage": lineage,
+    metrics = {**m, "base_model": base_model, "seed": config.seed, "made": made, "lineage": lineage,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
     write_json(out / "metrics.json", metrics)

@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from . import events
 from ._io import safe_name
+from .continued import first_base
 from .errors import ConfigError
 from .events import (
     Event,
@@ -78,6 +79,9 @@ class Tracker:
         self.name = "bot"
         self.out_dir = Path(".")  # the bot's folder, once the data stage names it
         self.model_config: dict[str, Any] = {}
+        # the pretrained base: a continued bot's first version's, not the default its config holds
+        self.base_model = (first_base(Path(config.train.continue_from)) if config.train.continue_from else None
+                           ) or config.train.base_model
         self.update: dict[str, Any] | None = None  # a continued bot's version and forgetting check
         self.links: dict[str, str] = {}  # what the model card links to; online only
         self.broken = False  # set when W&B fails: the pipeline goes on untracked
@@ -107,9 +111,10 @@ class Tracker:
             match event.result:
                 case events.DataReady():
                     self._data_ready(event.result)
-                case events.BaseReady(out_dir=out_dir, name=name, model_config=model_config):
+                case events.BaseReady(out_dir=out_dir, name=name, model_config=model_config, base_model=base):
                     # training may start in another call than the data (the notebook's Train button)
                     self.out_dir, self.name, self.model_config = out_dir, name, model_config
+                    self.base_model = base or self.base_model
                 case events.Trained():
                     self._trained(event.result)
                 case events.Sampled():
@@ -124,7 +129,7 @@ class Tracker:
     def _data_ready(self, ready: events.DataReady) -> None:
         self.out_dir, self.name = ready.out_dir, ready.name
         stats = ready.stats
-        run = self._init("preprocess", {"handles": ready.handles, "seed": ready.seed, "bot": self.config.to_dict()})
+        run = self._init("preprocess", {"handles": ready.handles, "seed": ready.seed, "bot": self._bot_config()})
         raw = self.wandb.Artifact(self._artifact("raw-dataset"), type="raw-dataset",
                                   description="The posts as read from their sources, before cleaning.",
                                   metadata={"handles": ready.handles, "sources": ready.sources})
@@ -145,7 +150,7 @@ class Tracker:
     # --- train run: the model ---
 
     def _start_train_run(self) -> None:
-        run = self._init("train", {"bot": self.config.to_dict(), "model": self.model_config})
+        run = self._init("train", {"bot": self._bot_config(), "model": self.model_config})
         # charts over the Trainer's step, as its own W&B integration draws them (resumed runs too)
         run.define_metric("train/global_step")
         run.define_metric("*", step_metric="train/global_step", step_sync=True)
@@ -166,7 +171,7 @@ class Tracker:
 
     def _pretrained(self) -> Any:
         """The base model as an artifact: the scratch model's files, or a reference to its folder or hub page."""
-        base = self.config.train.base_model
+        base = self.base_model
         pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
         if base == "scratch":
@@ -198,14 +203,19 @@ class Tracker:
         if self.run is None:
             return
         model = self.wandb.Artifact(self._artifact("finetuned-model"), type="finetuned-model",
-                                    description=f"{self.name}'s bot, fine-tuned from {self.config.train.base_model}",
-                                    metadata={"base_model": self.config.train.base_model,
+                                    description=f"{self.name}'s bot, fine-tuned from {self.base_model}",
+                                    metadata={"base_model": self.base_model,
                                               **({"update": self.update} if self.update else {})})
         _add_folder(model, exported.model_dir)
         self.run.log_artifact(model)
         self._finish()
 
     # --- runs ---
+
+    def _bot_config(self) -> dict[str, Any]:
+        """The bot's config as W&B records it, naming the base the bot really comes from."""
+        bot = self.config.to_dict()
+        return {**bot, "train": {**bot["train"], "base_model": self.base_model}}
 
     def _artifact(self, kind: str) -> str:
         """This bot's artifact of a kind: "train-dataset" → "train-dataset-gullhaven_dot"."""
