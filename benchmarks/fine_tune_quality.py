@@ -55,11 +55,12 @@ import torch
 import transformers
 
 from huggingtweets.clean import clean_posts
-from huggingtweets.dataset import pack_blocks, post_separator, split_and_mix, tokenize_posts
+from huggingtweets.dataset import pack_blocks, split_and_mix, tokenize_posts
 from huggingtweets.events import TrainProgress
 from huggingtweets.generate import CopyDetector, sample_posts
 from huggingtweets.models import load_model
 from huggingtweets.post import Post
+from huggingtweets.post_format import post_separator
 from huggingtweets.recipe import GENERATION_DEFAULTS, choose_recipe
 from huggingtweets.sources import fetch_posts
 from huggingtweets.train import train_model
@@ -156,7 +157,12 @@ def voice_of(model, tokenizer, train_texts: list[str], test: list[str], settings
 # --- the two recipes ---
 
 def train_original(base: str, posts: list[Post], work: Path, seed: int) -> tuple[object, object, float]:
-    from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
+    from transformers import (
+        PrinterCallback,
+        Trainer,
+        TrainingArguments,
+        default_data_collator,
+    )
 
     model, tokenizer = load_model(base)  # float32 weights whatever the checkpoint's dtype
     texts = [p.text for p in posts]

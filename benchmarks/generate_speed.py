@@ -29,10 +29,10 @@ import transformers
 from _timing import best_of
 
 from huggingtweets.config import ScratchShape
-from huggingtweets.dataset import post_separator
 from huggingtweets.export import store_generation_defaults
 from huggingtweets.generate import CopyDetector, sample_posts
 from huggingtweets.models import build_scratch_model, load_model
+from huggingtweets.post_format import post_separator
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "trump_tweets.csv"
 GOAL_SECONDS = 2.0

@@ -152,40 +152,10 @@ def test_each_row_stops_at_its_own_end_and_keeps_its_own_context(memorised) -> N
             assert (kept[torch.arange(len(row)), torch.tensor(row)] > 0).all()
 
 
-def test_posts_end_at_a_line_end_token(tiny_model) -> None:
-    from huggingtweets.generate import _line_ends
-
-    _, tokenizer = tiny_model
-    ends = _line_ends(tokenizer)
-    breaks = {i for i in range(len(tokenizer)) if len(f"{tokenizer.decode([i])}.".splitlines()) > 1}
-    assert ends == breaks
-    # byte-level: "\n" and the other line breaks a terminal would show (form feed, "\x1c") are tokens
-    assert {tokenizer.convert_tokens_to_ids(t) for t in ("Ċ", "Č", "Ĝ")} <= ends
-
-
 def test_int8_sampling_on_a_cpu_is_reported_and_can_be_turned_off(tiny_model) -> None:
     model, tokenizer = tiny_model
     assert sample_posts(model, tokenizer, n=2, seed=0).precision == "int8"
     assert sample_posts(model, tokenizer, n=2, seed=0, int8=False).precision == "fp32"
-
-
-def test_a_post_is_cut_at_any_line_break() -> None:
-    from huggingtweets.generate import _first_line
-
-    for brk in ("\n", "\r", "\x0c", "\x1c", "\u2028"):
-        assert _first_line(f"Kevin took the scone{brk}and the jam") == "Kevin took the scone"
-    assert _first_line("") == "" and _first_line("no break") == "no break"
-
-
-def test_bytes_that_form_no_character_and_control_characters_are_left_out_of_a_post(tiny_model) -> None:
-    from huggingtweets.generate import _post_text
-
-    _, tokenizer = tiny_model
-    ids = tokenizer("Kevin ate the 🍞", add_special_tokens=False)["input_ids"]
-    assert tokenizer.decode(ids[:-1]).endswith("\ufffd")  # the loaf's last byte is missing
-    assert _post_text(tokenizer, ids[:-1]) == "Kevin ate the"
-    assert _post_text(tokenizer, ids) == "Kevin ate the 🍞"
-    assert _post_text(tokenizer, tokenizer("Kevin\x05 ate\tthe\x00 loaf")["input_ids"]) == "Kevin ate\tthe loaf"
 
 
 def test_a_prompt_longer_than_a_post_is_refused(tiny_model) -> None:

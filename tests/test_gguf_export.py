@@ -18,7 +18,14 @@ TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof a
 def _tiny_gpt2(folder, tiny_shape):
     from huggingtweets.models import build_scratch_model
 
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from huggingtweets.export import store_generation_defaults
+
     build_scratch_model(TEXTS, folder, shape=tiny_shape, seed=0)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    store_generation_defaults(model, AutoTokenizer.from_pretrained(folder))  # as a bot's model folder has them
+    model.save_pretrained(folder)
     from helpers import card_facts
 
     from huggingtweets.card import render_card

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from huggingtweets.dataset import post_separator
+from huggingtweets.post_format import post_separator
 from huggingtweets.errors import ModelError, error_line
 from huggingtweets.models import SCRATCH_EOS, load_base_model, load_model
 

@@ -252,6 +252,7 @@ def _generate(args: argparse.Namespace) -> int:
     from .errors import ConfigError, cause
     from .generate import CopyDetector, sample_posts
     from .models import load_model
+    from .post_format import ends_at_line_break
 
     SampleOptions(num_samples=args.num_samples, prompt=args.prompt)  # validates -n and --prompt the same way
     check_seed(args.seed)
@@ -273,7 +274,7 @@ def _generate(args: argparse.Namespace) -> int:
     # status on stderr: stdout holds only the posts, for pipes
     print(f"• Writing {args.num_samples} posts with {args.model}", file=sys.stderr, flush=True)
     run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies,
-                       int8=args.int8)
+                       int8=args.int8, keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
     _print_samples(run.texts, [s.copy for s in run.posts])
     return 0
 

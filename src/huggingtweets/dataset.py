@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import ModelError
 from .post import Post
+from .post_format import post_separator, separator_id
 from .recipe import MAX_VALIDATION_POSTS, VALIDATION_FRACTION
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
@@ -99,23 +99,6 @@ def _repeat_to(texts: list[str], target_chars: int, rng: random.Random) -> list[
         out.append(text)
         rest -= len(text)
     return out
-
-
-def post_separator(tokenizer: PreTrainedTokenizerBase) -> str:
-    """The text that separates posts, where each one starts and ends: the tokenizer's own
-    end-of-sequence token (`<|endoftext|>` for GPT-2, `<|im_end|>` for SmolLM2, `</s>` for
-    Llama), else its beginning-of-sequence token. Packing, sampling and the exported
-    `pipeline` prefix all take it from here, so they agree for every base."""
-    separator = tokenizer.eos_token or tokenizer.bos_token
-    if not separator:
-        raise ModelError("the base model's tokenizer has neither an end- nor a beginning-of-text token, so posts "
-                         "can't be told apart. Use a base model whose tokenizer has an eos_token, such as gpt2")
-    return separator
-
-
-def separator_id(tokenizer: PreTrainedTokenizerBase) -> int:
-    """The token id of `post_separator`: where a sampled post ends."""
-    return tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
 
 
 def tokenize_posts(batch: dict[str, list[str]], tokenizer: PreTrainedTokenizerBase) -> dict[str, list[list[int]]]:

@@ -16,28 +16,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._io import atomic_dir, atomic_path, write_text
-from .dataset import post_separator, separator_id
+from .post_format import post_format
 from .recipe import GENERATION_DEFAULTS
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def store_generation_defaults(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+def store_generation_defaults(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *,
+                              keep_newlines: bool = False) -> None:
     """Make `pipeline("text-generation", model=folder)` sample as the original did, each post
-    starting after the same separator the model was trained with."""
-    separator = post_separator(tokenizer)
-    model.config.prefix = separator  # what transformers' text-generation pipeline puts before a prompt
-    model.config.task_specific_params = {"text-generation": {**GENERATION_DEFAULTS, "prefix": separator}}
+    starting after the same separator the model was trained with and ending where our sampler
+    ends it: at the separator, and at the first line break unless the bot keeps newlines."""
+    fmt = post_format(tokenizer, keep_newlines=keep_newlines)
+    model.config.prefix = fmt.separator  # what transformers' text-generation pipeline puts before a prompt
+    model.config.task_specific_params = {"text-generation": {**GENERATION_DEFAULTS, "prefix": fmt.separator}}
     for key, value in GENERATION_DEFAULTS.items():
         setattr(model.generation_config, key, value)
-    if model.generation_config.eos_token_id is None:  # a tokenizer with only a bos token: posts end at it
-        model.generation_config.eos_token_id = separator_id(tokenizer)
+    model.generation_config.eos_token_id = [fmt.separator_id, *sorted(fmt.end_ids - {fmt.separator_id})]
 
 
 def export_model(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False,
-    dtype: str = "float32",
+    dtype: str = "float32", keep_newlines: bool = False,
 ) -> tuple[Path, Path]:
     """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``.
 
@@ -48,7 +49,7 @@ def export_model(
 
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    store_generation_defaults(model, tokenizer)
+    store_generation_defaults(model, tokenizer, keep_newlines=keep_newlines)
     folder = Path(out_dir) / "model"
     trained_dtype = model.dtype
     with atomic_dir(folder) as tmp:

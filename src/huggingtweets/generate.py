@@ -1,12 +1,13 @@
 """Generation: sample new posts with the original's defaults, and catch near-copies.
 
 A sample that repeats a post the bot learned (a run of 8+ tokens holding 32+ bytes of text, or
-80%+ of its words) is
-flagged and, by default, replaced by a fresh one: users of older tools got their
+80%+ of its words) is flagged and, by default, replaced by a fresh one: users of older tools got their
 training tweets back word for word and took them for new ones.
 
 Sampling is our own short loop rather than `model.generate`, for speed on a CPU: a row
-stops at its first line end (everything after it was cut anyway) and leaves the batch;
+stops where its post ends (post_format.py: the separator, and its first line break unless
+the bot keeps newlines) and leaves the batch; a row writes only characters the bot learned
+(characters.py);
 draws come from exactly the nucleus transformers keeps, one uniform number a row. On a
 CPU the model multiplies with int8 weights while it samples (quantize.py).
 
@@ -19,15 +20,14 @@ from __future__ import annotations
 
 import inspect
 import re
-import weakref
 from collections import Counter, defaultdict
-from itertools import groupby
 from dataclasses import dataclass
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from .characters import LearnedCharacters
-from .dataset import post_separator, separator_id
 from .errors import ConfigError
+from .post_format import post_format, post_separator
 from .recipe import GENERATION_DEFAULTS
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
@@ -40,7 +40,6 @@ COPY_RUN_TOKENS = 8  # shared tokens in a row that make a copy ...
 # byte-level tokens of Japanese are 3 characters ("ます！！"); 32 bytes are ~11 of them
 COPY_RUN_BYTES = 32
 COPY_WORD_SHARE = 0.8  # ... or this share of the sample's distinct words, found in one post
-_NO_CHARACTER = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters (tab kept) and "�"
 
 
 @dataclass(frozen=True)
@@ -133,10 +132,12 @@ def sample_posts(
     copies: CopyDetector | None = None,
     replace_copies: bool = True,
     learned_characters: bool = True,
+    keep_newlines: bool = False,
     int8: bool = True,
     **overrides: Any,
 ) -> SampleRun:
-    """``n`` generated posts, each starting with ``prompt`` and cut at the first newline.
+    """``n`` generated posts, each starting with ``prompt`` and cut at the first line break
+    (with ``keep_newlines``, at the end of the post: for bots trained with --keep-newlines).
 
     ``copies``: the posts the bot learned. Samples that repeat one are replaced
     (``replace_copies``), and a sample writes only characters those posts hold
@@ -158,9 +159,9 @@ def sample_posts(
     settings = {**GENERATION_DEFAULTS, **overrides}
     prompt_ids = prompt_tokens(tokenizer, prompt, settings["max_length"])
     generator = None if seed is None else torch.Generator(model.device).manual_seed(seed)
-    end = separator_id(tokenizer)  # where a training post ended
-    ends = _line_ends(tokenizer) | {end}
-    characters = copies.characters(ends) if copies is not None and learned_characters else None
+    fmt = post_format(tokenizer, keep_newlines=keep_newlines)
+    ends = fmt.end_ids  # where a training post ended, and line breaks unless posts keep them
+    characters = copies.characters(ends | fmt.line_end_ids) if copies is not None and learned_characters else None
     if characters is not None:
         characters = characters.with_text(prompt)  # the user's prompt may hold characters the person never wrote
     model.eval()
@@ -171,8 +172,8 @@ def sample_posts(
         for round_ in range(_MAX_ROUNDS):
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
-            for new in _draw(model, prompt_ids, rows, settings, end, ends, generator, characters):
-                text = _post_text(tokenizer, prompt_ids + new)
+            for new in _draw(model, prompt_ids, rows, settings, fmt.separator_id, ends, generator, characters):
+                text = fmt.text(tokenizer.decode(prompt_ids + new, skip_special_tokens=True))
                 if not text or text == prompt.strip():
                     continue  # empty: sample again
                 is_copy = copies is not None and copies.is_copy(text, prompt)
@@ -313,28 +314,3 @@ def _sort_descending(probs: Any) -> Any:
         return probs.sort(dim=-1, descending=True).values
     # numpy's vectorised sort is ~7× faster than torch's on a CPU (3 ms vs 23 ms for 10 × 50,257)
     return torch.from_numpy(np.ascontiguousarray(np.sort(probs.numpy(), axis=-1)[:, ::-1]))
-
-
-def _post_text(tokenizer: PreTrainedTokenizerBase, ids: list[int]) -> str:
-    """The post that sampled token ids spell: up to the first line break, without control
-    characters or the "�" a byte-level tokenizer shows for bytes that form no character (a
-    sample can stop mid-character, or pick a byte that starts none): nobody types them."""
-    return _NO_CHARACTER.sub("", _first_line(tokenizer.decode(ids, skip_special_tokens=True))).strip()
-
-
-def _first_line(text: str) -> str:
-    """``text`` up to its first line break: a newline, or any other boundary `str.splitlines` knows
-    (carriage return, form feed, the Unicode line separator, ...), which breaks a post in two too."""
-    return text.splitlines()[0] if text else ""
-
-
-_LINE_ENDS: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
-
-
-def _line_ends(tokenizer: PreTrainedTokenizerBase) -> set[int]:
-    """Ids of the tokens whose text holds a line break, where a post ends."""
-    if tokenizer not in _LINE_ENDS:
-        ids = sorted(tokenizer.get_vocab().values())
-        texts = tokenizer.batch_decode([[i] for i in ids])
-        _LINE_ENDS[tokenizer] = frozenset(i for i, text in zip(ids, texts) if _first_line(text) != text)
-    return set(_LINE_ENDS[tokenizer])

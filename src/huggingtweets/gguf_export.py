@@ -22,6 +22,7 @@ from typing import Any
 from ._io import atomic_path, write_text
 from .card import card_people, join_names
 from .errors import ConfigError
+from .post_format import ends_at_line_break, post_format
 from .recipe import GENERATION_DEFAULTS
 
 QUANTS = ("q8_0", "f16")  # 4-bit makes models this small useless, as llama.cpp's authors warn
@@ -66,7 +67,8 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
     with atomic_path(target) as tmp:
         count = _write(tmp, arch, model, tokenizer, quant=quant, name=name, description=description)
     modelfile = out_dir / "Modelfile"
-    write_text(modelfile, modelfile_text(target.name, tokenizer, description=description))
+    write_text(modelfile, modelfile_text(target.name, tokenizer, description=description,
+                                         keep_newlines=not ends_at_line_break(model.generation_config, tokenizer)))
     return GgufFiles(target, modelfile, arch, quant, count)
 
 
@@ -84,22 +86,20 @@ def _description(card: Path) -> str:
 _NOT_HANDLE = re.compile(r"[^\w.-]")
 
 
-def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str) -> str:
-    """An Ollama Modelfile: the original's sampling (top-p 0.95, temperature 1.0), a post ends at
-    a line break or at the separator the model was trained to put between posts, and every
-    prompt starts a new post after that separator, as in training."""
-    from .dataset import post_separator
-
-    separator = post_separator(tokenizer)
+def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str, keep_newlines: bool = False) -> str:
+    """An Ollama Modelfile: the original's sampling (top-p 0.95, temperature 1.0), a post ends
+    where our sampler ends it (post_format.py: at the separator the model was trained to put
+    between posts, and at a line break unless the bot keeps newlines), and every prompt starts
+    a new post after that separator, as in training."""
+    fmt = post_format(tokenizer, keep_newlines=keep_newlines)
     lines = [f"# {line}" for line in description.split(". ") if line]
     lines += [
         f"FROM ./{gguf_name}",
-        f'TEMPLATE """{separator}{{{{ .Prompt }}}}"""',
+        f'TEMPLATE """{fmt.separator}{{{{ .Prompt }}}}"""',
         f"PARAMETER temperature {GENERATION_DEFAULTS['temperature']}",
         f"PARAMETER top_p {GENERATION_DEFAULTS['top_p']}",
         f"PARAMETER num_predict {GENERATION_DEFAULTS['max_length']}",
-        'PARAMETER stop """\n"""',
-        f'PARAMETER stop "{separator}"',
+        *(f'PARAMETER stop """{stop}"""' if "\n" in stop else f'PARAMETER stop "{stop}"' for stop in fmt.modelfile_stops()),
     ]
     return "\n".join(lines) + "\n"
 

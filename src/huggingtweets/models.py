@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from . import hub
 from ._io import atomic_dir
 from .config import ScratchShape
-from .dataset import post_separator
 from .errors import ModelError, cause
+from .post_format import post_separator
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

@@ -310,11 +310,13 @@ class App:
 
     def _generate(self, log: _Log) -> None:
         from .generate import sample_posts
+        from .post_format import ends_at_line_break
 
         state = self.state
         model, tokenizer, copies = self._loaded()
         log.line(f"• Writing {N_SAMPLES} posts{' starting “' + self.prompt.value + '”' if self.prompt.value else ''}")
-        run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=N_SAMPLES, copies=copies)
+        run = sample_posts(model, tokenizer, prompt=self.prompt.value, n=N_SAMPLES, copies=copies,
+                           keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
         state.samples = run.posts
         self._show_samples(run.posts, prompt=self.prompt.value)
         log.line(f"  {run.copy_rate:.0%} of the posts drawn were near-copies of training posts"
@@ -325,12 +327,14 @@ class App:
         newest posts, the ones that chose how long it trained (it learns them last, and a bot post that
         repeats one is replaced)."""
         from .generate import sample_posts
+        from .post_format import ends_at_line_break
         from .quiz import ROUNDS, BotOrNot
 
         model, tokenizer, copies = self._loaded()
         real = self.state.data.splits.validation_texts
         log.line(f"• Writing {ROUNDS} posts for the quiz")
-        run = sample_posts(model, tokenizer, n=ROUNDS, copies=copies)
+        run = sample_posts(model, tokenizer, n=ROUNDS, copies=copies,
+                           keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
         self.state.quiz = BotOrNot.of(real=real, bot=run.texts)
         if not self.state.quiz.rounds:
             raise ConfigError("there are no held-out posts to play with. Get more posts, then train again")

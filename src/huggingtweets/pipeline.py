@@ -25,7 +25,7 @@ from .card import CardFacts, join_names, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .continued import PreviousBot, continued_splits, merged_raw, newer_posts, read_previous
-from .dataset import Splits, pack_blocks, post_separator, split_and_mix
+from .dataset import Splits, pack_blocks, split_and_mix
 from .errors import DataError, TrainingError
 from .events import (
     BaseReady,
@@ -46,6 +46,7 @@ from .generate import CopyDetector, Sample, prompt_tokens, sample_posts
 from .models import add_lora, load_base_model
 from .plots import plot_losses, plot_predictions
 from .post import Post, Profile
+from .post_format import post_separator
 from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .sources.cache import raw_file
@@ -381,7 +382,8 @@ def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any
     """The card's and the terminal's sample posts, near-copies of training posts replaced."""
     on_event(StageStarted("generate", f"Writing {config.sample.num_samples} posts"))
     run = sample_posts(base.model, base.tokenizer, prompt=config.sample.prompt, n=config.sample.num_samples, seed=config.seed,
-                       copies=copies, replace_copies=not config.sample.keep_copies)
+                       copies=copies, replace_copies=not config.sample.keep_copies,
+                       keep_newlines=config.data.keep_newlines)
     if not run.posts:
         raise TrainingError(
             f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
@@ -403,7 +405,8 @@ def _check_voice(config: BotConfig, data: PreparedData, base: _Base, m: dict[str
     on_event(StageStarted("voice", f"Checking the bot's voice: {n} of its posts against {who}'s newest real ones"))
     check = None
     if n >= MIN_POSTS:
-        run = sample_posts(base.model, base.tokenizer, n=n, seed=config.seed + 1, copies=copies)
+        run = sample_posts(base.model, base.tokenizer, n=n, seed=config.seed + 1, copies=copies,
+                           keep_newlines=config.data.keep_newlines)
         check = style_check(real, run.texts, seed=config.seed)
     if check is None:
         message = (f"Only {len(real)} held-out post(s) by {who}: too few to check the bot's voice "
@@ -442,7 +445,8 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
         base_on_hub=hub.is_hub_id(base_model),
     ))
     model_dir, zip_path = export_model(base.model, base.tokenizer, card, out_dir=out, name=data.name,
-                                       fp16_zip=config.fp16_zip, dtype=m["export_dtype"])
+                                       fp16_zip=config.fp16_zip, dtype=m["export_dtype"],
+                                       keep_newlines=config.data.keep_newlines)
     metrics = {**m, "base_model": base_model, "seed": config.seed, "made": made, "lineage": lineage,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
