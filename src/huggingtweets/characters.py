@@ -54,7 +54,7 @@ class LearnedCharacters:
         self.always = sorted(set(always) | {i for i, b in enumerate(token_bytes) if b is None})
         self.prefixes = {c.encode("utf-8")[:k] for c in self.characters for k in range(1, len(c.encode("utf-8")))}
         self._torch = torch
-        self._masks: dict[bytes, Any] = {}
+        self._masks: dict[tuple[bytes, int], Any] = {}
         # tokens that can finish a pending character: those that start with a continuation byte
         self._finishers = [i for i, b in enumerate(token_bytes) if b and b[0] in _CONTINUATION]
 
@@ -93,7 +93,7 @@ class LearnedCharacters:
             torch = self._torch
             mask = torch.zeros(max(width, len(self.token_bytes)), dtype=torch.bool)
             candidates = self._finishers if pending else range(len(self.token_bytes))
-            ok = [i for i in candidates if self.token_bytes[i] and self._spell(pending + self.token_bytes[i])[0]]
+            ok = [i for i in candidates if (piece := self.token_bytes[i]) and self._spell(pending + piece)[0]]
             mask[ok] = True
             mask[self.always] = True
             self._masks[pending, width] = mask[:width]

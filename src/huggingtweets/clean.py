@@ -80,7 +80,8 @@ def strip_links(text: str) -> str:
         return text  # most posts: no link at all
     if len(lowered) != len(text):  # a few characters change length when lowered: take the slow road
         return LINK_PATTERN.sub(" ", text)
-    parts, pos = [], 0
+    parts: list[str] = []
+    pos = 0
     while (start := _next_link(lowered, pos)) >= 0:
         lead = start
         while lead > pos and text[lead - 1].isspace():

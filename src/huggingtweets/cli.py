@@ -32,11 +32,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _default(name: str) -> Any:
     """The default of a `BotConfig` option (a flag's name): the one place defaults are set."""
+    from dataclasses import fields
+
     from .config import GROUPS, BotConfig
 
     for options in (BotConfig, *GROUPS.values()):
-        if name in options.__dataclass_fields__:
-            return options.__dataclass_fields__[name].default
+        for f in fields(options):
+            if f.name == name:
+                return f.default
     raise KeyError(name)
 
 

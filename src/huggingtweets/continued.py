@@ -120,7 +120,7 @@ def newer_posts(previous: PreviousBot, handle: str, posts: list[Post]) -> list[P
     dates, those whose text it has never read."""
     last = previous.last_post(handle)
     if last is not None and all(p.created_at for p in posts):
-        return [p for p in posts if p.created_at > last]
+        return [p for p in posts if p.created_at is not None and p.created_at > last]
     seen = previous.seen_texts(handle)
     return [p for p in posts if p.text not in seen]
 

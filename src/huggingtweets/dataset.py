@@ -54,7 +54,7 @@ def split_and_mix(
     for handle, posts in posts_by_handle.items():
         n_val = min(max_validation, max(1, round(len(posts) * validation_fraction))) if len(posts) > 1 else 0
         if _dated(posts):
-            texts = [p.text for p in sorted(posts, key=lambda p: p.created_at)]  # oldest first
+            texts = [p.text for p in sorted(posts, key=lambda p: p.created_at.timestamp() if p.created_at else 0.0)]  # oldest first
             held, kept = texts[len(texts) - n_val:], texts[: len(texts) - n_val]
             held_out[handle] = "newest"
         else:

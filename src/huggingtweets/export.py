@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._io import atomic_dir, atomic_path, write_text
 from .post_format import post_format
@@ -37,7 +37,7 @@ def store_generation_defaults(model: PreTrainedModel, tokenizer: PreTrainedToken
 
 
 def export_model(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False,
+    model: Any, tokenizer: PreTrainedTokenizerBase, card: str, *, out_dir: Path, name: str, fp16_zip: bool = False,
     dtype: str = "float32", keep_newlines: bool = False,
 ) -> tuple[Path, Path]:
     """Write ``out_dir/model/`` (atomically) and ``out_dir/<name>.zip`` holding it as ``<name>/``.

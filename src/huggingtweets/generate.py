@@ -116,7 +116,7 @@ class CopyDetector:
             if not shared:
                 continue
             starts = list(stretch)
-            span = self.tokenizer.decode(ids[starts[0] : starts[-1] + self.run_tokens])
+            span = str(self.tokenizer.decode(ids[starts[0] : starts[-1] + self.run_tokens]))
             if len(span.encode("utf-8", "replace")) >= self.run_bytes:
                 return True
         return False
@@ -173,7 +173,7 @@ def sample_posts(
             wanted = n - len(fresh)
             rows = wanted if round_ == 0 else 2 * wanted  # retries over-draw
             for new in _draw(model, prompt_ids, rows, settings, fmt.separator_id, ends, generator, characters):
-                text = fmt.text(tokenizer.decode(prompt_ids + new, skip_special_tokens=True))
+                text = fmt.text(str(tokenizer.decode(prompt_ids + new, skip_special_tokens=True)))
                 if not text or text == prompt.strip():
                     continue  # empty: sample again
                 is_copy = copies is not None and copies.is_copy(text, prompt)
@@ -261,7 +261,7 @@ def _allowed(characters: LearnedCharacters, pending: list[bytes], width: int, de
     return torch.stack([characters.allowed(p, width) for p in pending]).to(device)
 
 
-def _cache_argument(model: PreTrainedModel) -> str:
+def _cache_argument(model: Any) -> str:
     """``cache`` in later transformers 5.x releases, ``past_key_values`` before (input and output)."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model  # under LoRA
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"

@@ -17,8 +17,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, HubError
+
+if TYPE_CHECKING:  # typing only: huggingface_hub loads when a bot is pushed
+    from huggingface_hub import HfApi
 
 MODEL_ID = re.compile(r"\w[\w.-]*(/\w[\w.-]*)?")  # "gpt2", "user/model"; anything else is a path
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # where a bot is pushed: user-or-org/name
@@ -67,7 +71,7 @@ def offline(switch: bool = True) -> Iterator[None]:
         constants.HF_HUB_OFFLINE = saved
 
 
-def api(repo_id: str, *, token: str | None = None, address: str | None = None) -> object:
+def api(repo_id: str, *, token: str | None = None, address: str | None = None) -> HfApi:
     """An `HfApi` for writing to ``repo_id``. The token comes from ``token``, else ``HF_TOKEN``,
     else the one `hf auth login` saved; it is only ever sent to the hub."""
     from huggingface_hub import HfApi, get_token

@@ -54,7 +54,7 @@ class ReservedLayer(DynamicLayer):
         self._values[:, :, self.length : end] = value_states
         self.length = end
         self._expose()
-        return self.keys, self.values
+        return self._keys[:, :, :end], self._values[:, :, :end]
 
     def get_seq_length(self) -> int:
         return self.length

@@ -35,7 +35,7 @@ def load_base_model(
     seed: int = 42,
     reuse: bool = False,
     dtype: str = "float32",
-) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+) -> tuple[Any, PreTrainedTokenizerBase]:
     """Load (model, tokenizer) for ``name``; ``scratch`` first builds one from ``texts`` in ``folder``
     (or, with ``reuse``, takes the one an interrupted run built there: its tokenizer must match).
     The weights are cast to ``dtype`` whatever dtype they were saved in (see `load_model`)."""
@@ -48,7 +48,7 @@ def load_base_model(
     return load_model(name, what="base model", dtype=dtype)
 
 
-def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[Any, PreTrainedTokenizerBase]:
     """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in.
 
     The weights are cast to ``dtype``, float32 unless told otherwise, whatever the checkpoint
@@ -97,7 +97,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
         raise ModelError(f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)})",
                          fix=f"Check the id and your internet connection, or {other['fix']}",
                          notebook_fix=f"Check the id and your internet connection, or {other['notebook_fix']}") from e
-    model.saved_dtype = saved_dtype
+    setattr(model, "saved_dtype", saved_dtype)  # noqa: B010 - what the checkpoint held; training casts to float32
     if tokenizer.pad_token is None:
         tokenizer.pad_token = post_separator(tokenizer)  # only ever padding, masked out
     if model.config.pad_token_id is None:
@@ -137,7 +137,7 @@ def _dtype_name(dtype: Any) -> str:
     return name if name in HALF_DTYPES else "float32"
 
 
-def add_lora(model: PreTrainedModel, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> PreTrainedModel:
+def add_lora(model: PreTrainedModel, *, rank: int, alpha: int, targets: tuple[str, ...] | None = None) -> Any:
     """Wrap ``model`` so only low-rank adapters train; `export_model` merges them back."""
     try:
         from peft import LoraConfig, get_peft_model
@@ -165,7 +165,7 @@ def build_scratch_model(texts: list[str], folder: Path, *, shape: ScratchShape, 
         bos_token=SCRATCH_EOS, eos_token=SCRATCH_EOS, unk_token=SCRATCH_EOS, pad_token=SCRATCH_EOS,
         model_max_length=shape.n_positions,
     )
-    eos_id = tokenizer.convert_tokens_to_ids(SCRATCH_EOS)
+    eos_id = int(tokenizer.convert_tokens_to_ids(SCRATCH_EOS))  # type: ignore[arg-type]
     config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=shape.n_positions, n_embd=shape.n_embd,
         n_layer=shape.n_layer, n_head=shape.n_head,

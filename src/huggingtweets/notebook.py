@@ -233,9 +233,8 @@ class App:
         kind = None if self.source.value == "auto" else self.source.value
         # a bot made elsewhere (the CLI, an earlier session) is kept: this one goes beside it;
         # the same people again in this session replace this session's own bot
-        again = self.state.config is not None and self.state.data is not None and \
-            self.state.config.sources == tuple(sources)
-        where = {"out_dir": self.state.data.out_dir, "if_bot_exists": "replace"} if again else {"if_bot_exists": "new"}
+        earlier = self.state.data if self.state.config and self.state.config.sources == tuple(sources) else None
+        where = {"out_dir": earlier.out_dir, "if_bot_exists": "replace"} if earlier else {"if_bot_exists": "new"}
         config = BotConfig.of(tuple(sources), source=kind, base_model=self.base_model.value, **where)
         self.state.data = self.state.bot = None
         self.state.samples, self.state.loaded = [], None
@@ -263,8 +262,7 @@ class App:
         kind = None if self.source.value == "auto" else self.source.value
         config = BotConfig.of(tuple(self._sources()), source=kind, continue_from=str(bot.out_dir),
                               **self._training_options())
-        self._train_and_show(config, log)
-        u = self.state.bot.metrics["update"]
+        u = self._train_and_show(config, log).metrics["update"]
         log.line(f"Version {u['version']}: learned {u['new_posts']:,} new posts with {u['replayed_posts']:,} old ones "
                  f"replayed; on the posts the last version was checked on, perplexity "
                  f"{u['old_validation_perplexity_before']:.1f} → {u['old_validation_perplexity_after']:.1f} "
@@ -276,24 +274,25 @@ class App:
         return {"epochs": self.epochs.value or None, "lora": base_choice(self.base_model.value).lora,
                 **({"scratch": state.scratch} if state.scratch else {})}
 
-    def _train_and_show(self, config: BotConfig, log: _Log, data: PreparedData | None = None) -> None:
+    def _train_and_show(self, config: BotConfig, log: _Log, data: PreparedData | None = None) -> Bot:
         """Train (reading the posts first when ``data`` is None), then show the W&B links, the loss
         curve and the samples."""
         state = self.state
         self.progress.value, self.progress.bar_style = 0, "info"
         prepared = data is None
         with tracking(config, _View(self, log)) as tracked:
-            data = prepare_data(config, tracked.on_event) if prepared else data
-            state.bot = train_bot(config, data, tracked.on_event, links=tracked.links)
+            data = prepare_data(config, tracked.on_event) if data is None else data
+            bot = state.bot = train_bot(config, data, tracked.on_event, links=tracked.links)
         if prepared:
             state.config, state.data = config, replace(data, out_dir=data.out_dir.resolve())
-        state.samples, state.loaded = state.bot.samples, None
+        state.samples, state.loaded = bot.samples, None
         self._end_quiz()  # a new bot: the old one's game is over
         self.progress.bar_style = "success"
         for name, url in tracked.links.items():  # online runs only
             log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
-        log.html(png_html(state.bot.out_dir / "loss.png", "the loss curve"))
-        self._show_samples(state.bot.samples, prompt=config.sample.prompt)
+        log.html(png_html(bot.out_dir / "loss.png", "the loss curve"))
+        self._show_samples(bot.samples, prompt=config.sample.prompt)
+        return bot
 
     def _loaded(self) -> tuple[Any, Any, Any]:
         """The bot's model, tokenizer and copy check, loaded once per trained model."""
@@ -305,7 +304,7 @@ class App:
         folder = str(self._bot().model_dir)
         if state.loaded is None or state.loaded[0] != folder:
             model, tokenizer = load_model(folder)
-            state.loaded = (folder, model, tokenizer, CopyDetector(learned_texts(state.data), tokenizer))
+            state.loaded = (folder, model, tokenizer, CopyDetector(learned_texts(self._data()), tokenizer))
         return state.loaded[1:]
 
     def _generate(self, log: _Log) -> None:
@@ -331,7 +330,7 @@ class App:
         from .quiz import ROUNDS, BotOrNot
 
         model, tokenizer, copies = self._loaded()
-        real = self.state.data.splits.validation_texts
+        real = self._data().splits.validation_texts
         log.line(f"• Writing {ROUNDS} posts for the quiz")
         run = sample_posts(model, tokenizer, n=ROUNDS, copies=copies,
                            keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
@@ -376,7 +375,7 @@ class App:
     def _download(self, log: _Log) -> None:
         bot = self._bot()
         if "google.colab" in sys.modules:
-            from google.colab import files  # type: ignore[import-not-found]
+            from google.colab import files
 
             files.download(str(bot.zip_path))
             log.line(f"Downloading {bot.zip_path.name}: your browser asks where to save it.")
@@ -396,7 +395,7 @@ class App:
         log.html(f"Run it on your computer with Ollama, both files in one folder: <code>ollama create {html.escape(name)} "
                  f"-f Modelfile</code>, then <code>ollama run {html.escape(name)} \"My dream is\"</code>.")
         if "google.colab" in sys.modules:
-            from google.colab import files  # type: ignore[import-not-found]
+            from google.colab import files
 
             for path in (written.gguf, written.modelfile):
                 files.download(str(path))
@@ -419,7 +418,7 @@ class App:
     def _show_samples(self, samples: list[Any], *, prompt: str) -> None:
         """The posts as a table with share links, and as the picture to share (predictions.png)."""
         bot = self._bot()
-        picture = plot_predictions([s.text for s in samples], self.state.data.name, bot.out_dir / "predictions.png",
+        picture = plot_predictions([s.text for s in samples], self._data().name, bot.out_dir / "predictions.png",
                                    prompt=prompt)
         self.samples_table.value = samples_html(samples) + png_html(picture, "the posts as a picture to share")
 
@@ -427,6 +426,11 @@ class App:
 
     def _describe_base(self) -> None:
         self.base_note.value = f"<small>{html.escape(base_choice(self.base_model.value).describe())}</small>"
+
+    def _data(self) -> PreparedData:
+        if self.state.data is None:
+            raise ConfigError("there are no posts yet. Press “Get posts” first")
+        return self.state.data
 
     def _bot(self) -> Bot:
         if self.state.bot is None or self.state.data is None:

@@ -40,7 +40,7 @@ def post_separator(tokenizer: PreTrainedTokenizerBase) -> str:
 
 def separator_id(tokenizer: PreTrainedTokenizerBase) -> int:
     """The token id of `post_separator`: where a sampled post ends."""
-    return tokenizer.convert_tokens_to_ids(post_separator(tokenizer))
+    return int(tokenizer.convert_tokens_to_ids(post_separator(tokenizer)))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
         learning_rate = recipe.learning_rate * min(1.0, REFERENCE_WIDTH / width) ** WIDTH_EXPONENT
         if batch_size is not None:
             learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
-    given = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
+    given: dict[str, Any] = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
     chosen = replace(recipe, **{k: v for k, v in given.items() if v is not None})
     if epochs is None:
         return chosen

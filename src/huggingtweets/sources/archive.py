@@ -89,7 +89,8 @@ def _manifest_tweet_files(zf: zipfile.ZipFile, root: str) -> list[str]:
     except KeyError:
         return []
     tweets = _get(_get(manifest, "dataTypes"), "tweets")
-    files = tweets.get("files") if isinstance(tweets.get("files"), list) else []
+    files = tweets.get("files")
+    files = files if isinstance(files, list) else []
     listed = [root + f["fileName"].lstrip("./") for f in files
               if isinstance(f, dict) and isinstance(f.get("fileName"), str)]
     listed = [f for f in listed if _TWEET_FILE.match(f)]  # never direct messages, whatever a manifest says
@@ -182,7 +183,8 @@ def _loose(d: dict[str, Any]) -> _Tweet:
         value = d.get(key)
         return str(value) if isinstance(value, (str, int)) else None
 
-    entities = d.get("entities") if isinstance(d.get("entities"), dict) else {}
+    entities = d.get("entities")
+    entities = entities if isinstance(entities, dict) else {}
     urls = [_Url(u["expanded_url"]) for u in entities.get("urls") or ()
             if isinstance(u, dict) and isinstance(u.get("expanded_url"), str)]
     return _Tweet(full_text=text("full_text"), text=text("text"), id_str=text("id_str"), id=text("id"),
@@ -234,7 +236,7 @@ def _notes(zf: zipfile.ZipFile, member: str) -> dict[datetime, str]:
 
 
 def _to_posts(tweets: list[_Tweet], notes: dict[datetime, str], handle: str) -> list[Post]:
-    posts = []
+    posts: list[Post] = []
     me = handle.lower()
     for tweet in tweets:
         text = tweet.full_text or tweet.text
