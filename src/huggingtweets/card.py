@@ -16,6 +16,7 @@ from typing import Any
 
 from .clean import CleanStats, stats_table
 from .post import Profile
+from .recipe import MAX_VALIDATION_POSTS, VALIDATION_FRACTION
 
 WIDGET_PROMPT = "My dream is"  # the original's widget prompt on every bot's hub page
 _WEB_URL = re.compile(r"https?://[^\s\"'<>\\`]+")
@@ -79,8 +80,9 @@ def render_card(facts: CardFacts) -> str:
         "device": m["device"].upper() if m["device"] != "cpu" else "a CPU",
         "dtypes": _dtypes(m),
         "saved_text": _saved_text(m, facts.base_model),
-        "held_out_text": ("each person's newest posts (10%, at most 250), written after every post in the training set"
-                          if m.get("validation_held_out") == "newest" else "10% of each person's posts (at most 250)"),
+        "held_out_text": (f"each person's newest posts ({VALIDATION_FRACTION:.0%}, at most {MAX_VALIDATION_POSTS}), written "
+                          "after every post in the training set" if m.get("validation_held_out") == "newest"
+                          else f"{VALIDATION_FRACTION:.0%} of each person's posts (at most {MAX_VALIDATION_POSTS})"),
         "seed": facts.seed,
         "perplexity_before": _num(m["perplexity_before"]),
         "perplexity_after": _num(m["perplexity_after"]),

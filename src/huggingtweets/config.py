@@ -16,7 +16,7 @@ from typing import Any
 
 from ._io import safe_name
 from .errors import ConfigError
-from .recipe import VALIDATION_FRACTION
+from .recipe import CHECKPOINT_MINUTES, MAX_POSTS, VALIDATION_FRACTION
 
 MAX_PEOPLE = 3  # the original mixed at most 3 people; more blurs every voice
 SOURCE_KINDS = ("sample", "archive", "file", "mastodon", "bluesky", "x")  # what --source may force
@@ -44,7 +44,7 @@ class DataOptions:
     """Where the posts come from and how they are cleaned and split."""
 
     source: str | None = None  # force one kind for every source; None: told by each one's shape
-    max_posts: int = 3200  # per live account: the original's limit (X's API served at most 3,200)
+    max_posts: int = MAX_POSTS  # per live account: the original's limit (X's API served at most 3,200)
     refresh: bool = False  # download live accounts again instead of reusing raw/
     text_column: str | None = None  # for files whose post column has an unusual name
     keep_newlines: bool = False  # the original found samples better without
@@ -57,7 +57,8 @@ class DataOptions:
             raise ConfigError(f"--max-posts must be at least 1, got {self.max_posts}")
         if not 0 < self.validation_fraction < 0.5:
             raise ConfigError(
-                f"--validation-fraction must be between 0 and 0.5, got {self.validation_fraction}"
+                # a library option only (no flag): named as the code passes it
+                f"validation_fraction must be between 0 and 0.5, got {self.validation_fraction}"
             )
 
 
@@ -71,7 +72,7 @@ class TrainOptions:
     batch_size: int | None = None  # blocks per optimizer step
     block_size: int | None = None  # tokens per packed block
     resume: bool = False  # continue an interrupted run from its last checkpoint (Colab disconnects)
-    checkpoint_minutes: float = 5.0  # training between checkpoints; a shorter run writes none (0: every step)
+    checkpoint_minutes: float = CHECKPOINT_MINUTES  # training between checkpoints; a shorter run writes none (0: every step)
     continue_from: str | None = None  # a finished bot's folder: train it further on posts newer than it has
     lora: bool = False  # train low-rank adapters instead of every weight: for bases too big to fine-tune whole
     lora_rank: int = 16  # adapter rank r: enough for one person's style, ~1% of GPT-2's weights

@@ -24,6 +24,7 @@ from ._io import read_jsonl
 from .dataset import Splits, split_and_mix
 from .errors import ConfigError, DataError, cause
 from .post import Post
+from .sources.cache import is_partial
 
 REPLAY_RATIO = 1.0  # old training posts replayed per new one: half of every batch reminds it of the old
 
@@ -70,7 +71,7 @@ def read_previous(folder: Path) -> PreviousBot:
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
         raw: dict[tuple[str, str], list[Post]] = {}
         for path in sorted((folder / "raw").glob("*.jsonl")):
-            if path.name.endswith(".partial.jsonl"):
+            if is_partial(path):
                 continue
             for row in read_jsonl(path):
                 post = Post.from_dict(row)

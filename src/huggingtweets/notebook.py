@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from ._io import atomic_path, holds_bot
 from .clean import stats_table
-from .config import SOURCE_KINDS, BotConfig, ScratchShape
+from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape
 from .errors import ConfigError, as_user_error, error_line
 from .events import (
     Event,
@@ -76,7 +76,7 @@ BASE_MODELS = tuple(b.model for b in BASES)
 # 0: the recipe's count for the base (recipe.py); a menu shows a None value as an empty box
 RECIPE_EPOCHS = 0.0
 EPOCH_CHOICES = (("the recipe's", RECIPE_EPOCHS), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
-N_SAMPLES = 10  # posts per "Generate", as the original wrote
+N_SAMPLES = SampleOptions().num_samples  # posts per "Generate": the CLI's default, as the original wrote
 AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
 
 

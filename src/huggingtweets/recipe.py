@@ -171,6 +171,14 @@ VALIDATION_FRACTION = 0.1
 # holds out nothing, 259.3.
 MAX_VALIDATION_POSTS = 250
 
+# --- data: how many posts a live account is read back to (sources/), the original's limit: X's
+# API served at most 3,200 of an account's newest posts ---
+MAX_POSTS = 3200
+
+# --- checkpoints (train.py): a Colab disconnect loses at most this much training; GPT-2 + Adam
+# state is ~1.5 GB a write ---
+CHECKPOINT_MINUTES = 5.0
+
 # --- data: how much a person must have written (clean.py) ---
 MIN_CHARS = 6_000  # below this the original refused: the model only parrots a handful of posts
 WARN_CHARS = 40_000  # below this the original warned that results would be weak

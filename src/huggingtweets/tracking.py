@@ -35,6 +35,7 @@ from .events import (
     TrainProgress,
     ignore,
 )
+from .sources.cache import is_partial
 
 _WANDB_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline",
                     "disabled": "disabled"}
@@ -134,7 +135,7 @@ class Tracker:
                                   description="The posts as read from their sources, before cleaning.",
                                   metadata={"handles": ready.handles, "sources": ready.sources})
         for path in sorted((self.out_dir / "raw").glob("*.jsonl")):
-            if not path.name.endswith(".partial.jsonl"):
+            if not is_partial(path):
                 raw.add_file(str(path))
         run.log_artifact(raw)
         data = self.wandb.Artifact(self._artifact("train-dataset"), type="train-dataset",

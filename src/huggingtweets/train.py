@@ -26,6 +26,7 @@ from ._cpu import keep_freed_memory
 from ._io import disk_full
 from .errors import TrainingError
 from .events import EventHandler, TrainProgress, ignore
+from .recipe import CHECKPOINT_MINUTES
 
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from .recipe import Recipe
 
 
-CHECKPOINT_SECONDS = 300.0  # a Colab disconnect loses at most 5 minutes; GPT-2 + Adam state is ~1.5 GB a write
+CHECKPOINT_SECONDS = CHECKPOINT_MINUTES * 60
 LOG_POINTS = 200  # training losses logged per run, at most: the loss curve and progress read them
 BEST_RECORD = "best.json"  # in a checkpoint: the best validation loss so far, and its step
 BEST_WEIGHTS = "best.safetensors"  # ... and its trained weights, when they are not the checkpoint's own

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..config import SOURCE_KINDS
 from ..errors import SourceError
 from ..post import Post, Profile
+from ..recipe import MAX_POSTS
 from .archive import read_archive
 from .bluesky import fetch_bluesky, parse_actor
 from .cache import PageCache
@@ -77,7 +78,7 @@ def fetch_posts(
     *,
     kind: str | None = None,
     text_column: str | None = None,
-    max_posts: int = 3200,
+    max_posts: int = MAX_POSTS,
     cache_dir: Path | None = None,
     refresh: bool = False,
     on_progress: Callable[[int], None] = lambda n: None,

@@ -30,11 +30,18 @@ def raw_file(folder: Path, source: str, handle: str) -> Path:
     return Path(folder) / f"{safe_name(source)}-{safe_name(handle)}.jsonl"
 
 
+PARTIAL = ".partial.jsonl"  # a download not finished yet: what is in it is never a person's whole posts
+
+
+def is_partial(path: Path) -> bool:
+    return path.name.endswith(PARTIAL)
+
+
 class PageCache:
     def __init__(self, folder: Path, source: str, handle: str) -> None:
         self.done = raw_file(folder, source, handle)
         stem = self.done.name.removesuffix(".jsonl")
-        self.part = Path(folder) / f"{stem}.partial.jsonl"
+        self.part = Path(folder) / f"{stem}{PARTIAL}"
         self.cursor_file = Path(folder) / f"{stem}.cursor.json"
         self.profile_file = Path(folder) / f"{stem}.profile.json"
 

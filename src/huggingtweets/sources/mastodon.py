@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..post import Post, Profile
+from ..recipe import MAX_POSTS
 from .cache import PageCache, download
 from .files import parse_time
 from .http import Http, NotFound
@@ -36,7 +37,7 @@ def parse_account(spec: str) -> tuple[str, str]:
 
 
 def fetch_mastodon(
-    spec: str, *, max_posts: int = 3200, cache: PageCache | None = None, http: Http,
+    spec: str, *, max_posts: int = MAX_POSTS, cache: PageCache | None = None, http: Http,
     on_progress: Callable[[int], None] = lambda n: None, newer_than: datetime | None = None,
 ) -> tuple[list[Post], Profile]:
     base, user = parse_account(spec)

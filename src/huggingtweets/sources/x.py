@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import SourceError, cause
 from ..post import Post, Profile
+from ..recipe import MAX_POSTS
 
 COOKIES_ENV = "HUGGINGTWEETS_X_COOKIES"
 ARCHIVE_HOWTO = (
@@ -46,7 +47,7 @@ FETCH_TIMEOUT = 45 * 60  # seconds for a whole fetch: 3,200 posts with two rate-
 X_HOME = "https://x.com"  # asked once before twscrape starts: is X there at all?
 
 
-def fetch_x(spec: str, *, max_posts: int = 3200) -> tuple[list[Post], Profile]:
+def fetch_x(spec: str, *, max_posts: int = MAX_POSTS) -> tuple[list[Post], Profile]:
     handle = spec.lstrip("@")
     cookies = os.environ.get(COOKIES_ENV, "").strip()
     if cookies:
