@@ -103,9 +103,9 @@ def test_posts_are_separated_by_the_tokenizers_own_end_token_everywhere(tmp_path
 
     prompts = []
     real_draw = generate._draw
-    monkeypatch.setattr(generate, "_draw", lambda model, prompt_ids, rows, settings, eos, ends, gen:
+    monkeypatch.setattr(generate, "_draw", lambda model, prompt_ids, rows, settings, eos, ends, gen, *rest:
                         prompts.append((prompt_ids, eos, ends)) or real_draw(model, prompt_ids, rows, settings, eos,
-                                                                             ends, gen))
+                                                                             ends, gen, *rest))
     bot = make_bot(_config(base, tmp_path / "bot", prompt="Kevin"))
     prompt_ids, eos, ends = prompts[0]
     assert prompt_ids[0] == end and tokenizer.decode(prompt_ids) == "</s>Kevin"  # samples start as posts did
