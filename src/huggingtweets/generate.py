@@ -221,10 +221,11 @@ def _draw(model: PreTrainedModel, prompt_ids: list[int], rows: int, settings: di
     end_ids = torch.tensor(sorted(ends), device=device)
     out: list[list[int]] = [[] for _ in range(rows)]
     active = list(range(rows))  # the rows still writing, in batch order
-    pending = [b""] * rows  # per row, the bytes of a character it has started and not finished
+    started = b""  # the bytes of a character the prompt started and did not finish
     if characters is not None:
         for token in prompt_ids:
-            pending = [characters.after(pending[0], token)] * rows
+            started = characters.after(started, token)
+    pending = [started] * rows  # per row, the bytes of a character it has started and not finished
     cache, cache_name = reserved_cache(model, settings["max_length"]), _cache_argument(model)
     for length in range(len(prompt_ids), settings["max_length"]):  # tokens so far, prompt included
         step = model(input_ids=ids, use_cache=True, logits_to_keep=1, **{cache_name: cache})
