@@ -168,6 +168,18 @@ def test_epochs_a_user_gives_are_all_trained_and_the_recipe_s_stop_early() -> No
     assert given.plan(40).steps == 20 and given.plan(40_000).steps == 20_000
 
 
+def test_a_wider_base_gets_a_lower_rate_and_a_lower_floor_of_steps() -> None:
+    from huggingtweets.recipe import choose_recipe
+
+    narrow, wide = choose_recipe(pretrained=True, width=256), choose_recipe(pretrained=True, width=576)
+    assert wide.learning_rate < narrow.learning_rate and 0 < wide.min_steps < narrow.min_steps
+    assert wide.learning_rate / narrow.learning_rate == pytest.approx(wide.min_steps / narrow.min_steps, rel=0.02)
+    assert choose_recipe(pretrained=True, width=64) == narrow  # never above what was measured
+    per_epoch = 19  # SmolLM2-135M on a 300-post archive: the floor no longer outlasts validation's patience
+    assert wide.plan(per_epoch * wide.batch_size).epochs == wide.epochs
+    assert narrow.plan(per_epoch * narrow.batch_size).epochs > wide.epochs
+
+
 def test_after_the_best_point_the_validation_posts_are_learned_too(tmp_path) -> None:
     best_model, best, evals = _overfitting_run(tmp_path / "best", epochs=4)
     model, refit, _ = _overfitting_run(tmp_path / "refit", epochs=4, refit_epochs=2, refit_lr_scale=0.3)

@@ -121,7 +121,7 @@ FINE_TUNE = Recipe(
     warmup_ratio=0.06,  # a few steps at a low rate first spare the pretrained weights a jolt
     evals_per_epoch=2,  # the held-out posts are scored twice an epoch and the best point kept (train.py)
     patience=3,  # an epoch and a half without a new best ends training (one epoch lost no voice its best)
-    min_steps=150,  # a 200-post archive is ~15 steps an epoch: 6 epochs would be too few to learn a voice
+    min_steps=150,  # a 200-post archive is ~15 steps an epoch: 6 epochs would be too few (256 wide; fewer when wider)
     max_steps=1_000,  # 512,000 tokens: a large archive stays within the original's time (it trains 4 epochs)
     refit_epochs=2.0,  # then the validation posts, each person's newest, are learned too: see the table above
     refit_lr_scale=0.3,  # ... at 0.3 × the rate (1×: worse than none for five of ten voices)
@@ -132,6 +132,10 @@ REFERENCE_BATCH = FINE_TUNE.batch_size  # a batch size given without a learning 
 # mid-post, 2 epochs) ppl 54.2 at 1e-3, 49.4 at 4.4e-4, 47.8 at 2.5e-4 (whole posts, 1 epoch: 41.7 at
 # 4e-4, 39.3 at 2.5e-4). lr = 1e-3 × (256 / width)^1.7 gives 2.5e-4 there,
 # and 1.5e-4 for GPT-2 (768 wide), next to the 1.372e-4 the original's own sweep found for it.
+# Wider bases also learn a voice in fewer steps, so a small archive's floor of steps scales the same
+# way: on SmolLM2-135M (300 original posts, ~19 steps an epoch) the floor of 150 steps ran 4.1 and
+# 8.0 epochs, 2.2× and 3.7× the original's time, for validation's best at epoch 2.05 (purplerain_o3o)
+# and 2.11 (gullhaven_dot); scaled, it is 38 steps there, 23 for GPT-2, and patience ends the run.
 REFERENCE_WIDTH = 256
 WIDTH_EXPONENT = 1.7
 
@@ -146,14 +150,17 @@ def choose_recipe(*, pretrained: bool, width: int = REFERENCE_WIDTH, epochs: flo
                   block_size: int | None = None) -> Recipe:
     """The recipe for a pre-trained base ``width`` wide (hidden size) or the scratch model; any
     value the user gave replaces the chosen one; epochs given are all trained, with no early stop
-    and no floor of steps. A batch size given without a learning rate scales the rate by the
-    square root of the batch ratio (Adam's rule of thumb)."""
+    and no floor of steps. A wider base gets a lower rate and a lower floor of steps, both by
+    (REFERENCE_WIDTH / width) ** WIDTH_EXPONENT. A batch size given without a learning rate scales
+    the rate by the square root of the batch ratio (Adam's rule of thumb)."""
     recipe = SCRATCH if not pretrained else FINE_TUNE
-    if pretrained and learning_rate is None:
-        # never above the measured rate: narrower bases were not measured
-        learning_rate = recipe.learning_rate * min(1.0, REFERENCE_WIDTH / width) ** WIDTH_EXPONENT
-        if batch_size is not None:
-            learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
+    if pretrained:
+        by_width = min(1.0, REFERENCE_WIDTH / width) ** WIDTH_EXPONENT  # never above the measured: narrower bases weren't
+        recipe = replace(recipe, min_steps=round(recipe.min_steps * by_width))
+        if learning_rate is None:
+            learning_rate = recipe.learning_rate * by_width
+            if batch_size is not None:
+                learning_rate *= math.sqrt(batch_size / REFERENCE_BATCH)
     given: dict[str, Any] = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "block_size": block_size}
     chosen = replace(recipe, **{k: v for k, v in given.items() if v is not None})
     if epochs is None:
