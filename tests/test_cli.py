@@ -61,8 +61,8 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2 and all(line.split(". ", 1)[1].startswith("Kevin") for line in lines)
-    again = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--seed", "1")
-    assert again.stdout == result.stdout
+    again = run_cli("generate", str(out), "--prompt", "Kevin", "-n", "2", "--seed", "1")  # the bot's folder
+    assert again.returncode == 0 and again.stdout == result.stdout, again.stderr
     floats = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--no-int8")
     assert floats.returncode == 0 and len(floats.stdout.strip().splitlines()) == 2
     long = run_cli("generate", str(out / "model"), "--prompt", "Kevin " * 200)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from huggingtweets.bot_folder import BotFolder
 from huggingtweets.config import BotConfig
 from huggingtweets.errors import ConfigError, DataError
 from huggingtweets.pipeline import make_bot
@@ -41,6 +42,7 @@ def continued(tmp_path_factory):
     bot = tmp / "bots" / "dot"
     make_bot(_config(_csv(tmp / "then" / "dot.csv", old), bot, base_model="scratch", epochs=6))
     first_metrics = json.loads((bot / "metrics.json").read_text())
+    first_metrics["learned"] = BotFolder(bot).learned_texts()  # what version 1 learned, before the update
     second = make_bot(_config(_csv(tmp / "now" / "dot.csv", posts), None, continue_from=str(bot)))
     return first_metrics, second, posts, old
 
@@ -59,14 +61,17 @@ def test_the_update_learns_only_the_newer_posts_with_a_replay_of_the_old(continu
     assert len(raw) == len(posts)  # raw/ keeps everything read, once
 
 
-def test_samples_are_checked_against_every_post_any_version_learned(continued, monkeypatch) -> None:
-    from huggingtweets import pipeline
-    from huggingtweets.continued import read_previous
+def test_samples_are_checked_against_every_post_any_version_learned(continued) -> None:
+    from huggingtweets.generate import CopyDetector
+    from huggingtweets.notebook import App, AppState
 
-    _, second, _, old = continued
-    previous = read_previous(second.out_dir)
-    data = pipeline.PreparedData(second.out_dir, "dot", [], [], {}, pipeline.Splits([], [], {}, 42, {}), previous)
-    assert set(p.text for p in old[:100]) & set(pipeline.learned_texts(data))  # not only this update's replay
+    first, second, _, _ = continued
+    learned = BotFolder(second.out_dir).learned_texts()
+    assert learned and set(first["learned"]) < set(learned)  # version 1's posts, not only this update's replay
+    app = App(AppState())
+    app.state.bot = second
+    _, _, copies = app._loaded()  # the notebook's Generate button
+    assert isinstance(copies, CopyDetector) and set(first["learned"]) <= set(copies.texts)
 
 
 def test_it_does_not_forget_the_old_posts(continued) -> None:

@@ -69,11 +69,3 @@ def test_a_librarys_own_error_on_a_full_disk_is_the_disk_full_error(tmp_path, mo
         with atomic_dir(tmp_path / "model"):
             raise TrainingError("loss is nan. Lower --learning-rate")
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written is left
-
-
-def test_an_out_folder_whose_name_is_too_long_is_one_line(tmp_path) -> None:
-    from huggingtweets._io import claim_folder
-    from huggingtweets.errors import ConfigError
-
-    with pytest.raises(ConfigError, match=r"can't write to .* \(File name too long\)"):
-        claim_folder(tmp_path / ("a" * 300))

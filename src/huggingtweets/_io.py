@@ -19,11 +19,10 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, HuggingTweetsError
+from .errors import HuggingTweetsError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_NAME = 100  # characters: file systems allow 255 bytes a name, and a name gets prefixes and suffixes
@@ -118,46 +117,6 @@ def disk_full(path: Path, *, margin: int = 64 * 2**20) -> bool:
         return shutil.disk_usage(path).free < margin
     except OSError:
         return False
-
-
-MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
-
-
-def holds_bot(folder: Path) -> bool:
-    """Whether ``folder`` holds a finished bot (its model folder); a path that can't be looked at holds none."""
-    try:
-        return (Path(folder) / "model" / "config.json").is_file()
-    except OSError:  # a name too long: claim_folder says so
-        return False
-
-
-def claim_folder(folder: Path, *, replace_bot: bool = False) -> None:
-    """Make ``folder`` a bot's folder (created, and marked), or refuse it with one line when it
-    already holds files this program did not write there: making a bot replaces its base/,
-    checkpoints/, model/ and data/, and a user's own files must never go that way. A bot made
-    earlier is refused too, unless ``replace_bot``."""
-    folder = Path(folder)
-    if not replace_bot and holds_bot(folder):
-        made = datetime.fromtimestamp((folder / "model" / "config.json").stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-        raise ConfigError(f"{folder} already holds a bot, made {made}",
-                          fix="Pass --overwrite to replace it, or --out another folder",
-                          notebook_fix="Move that folder away, then press the button again")
-    try:
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(f"the bot's folder {folder} is a file", fix="Pass --out with a new or empty folder",
-                              notebook_fix="Move that file away, then press the button again")
-        if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
-            raise ConfigError(f"{folder} already holds files that huggingtweets did not write, and making a bot "
-                              "there would replace some of them", fix="Pass --out with a new or empty folder",
-                              notebook_fix="Move that folder away, then press the button again")
-        folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / MARKER).is_file():
-            write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
-                                        "bot is made again.\n")
-    except OSError as error:  # under a file, read-only, no room, a name too long
-        raise ConfigError(f"can't write to {folder} ({error.strerror or error})",
-                          fix="Pass --out with a folder you can write to",
-                          notebook_fix="Run the notebook from a folder you can write to") from error
 
 
 def _umask() -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .bot_folder import BotFolder
 from .config import SOURCE_KINDS, WANDB_MODES
 from .errors import HuggingTweetsError, as_user_error, error_line
 from .gguf_export import QUANTS
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(train)
 
     generate = commands.add_parser("generate", help="write new posts with a trained model")
-    generate.add_argument("model", metavar="MODEL_DIR", help="a model folder (or hub id)")
+    generate.add_argument("model", metavar="MODEL_DIR", help="a bot's folder, such as bots/<handle>, or a model folder (or hub id)")
     generate.add_argument("--prompt", default="", help="text every post starts with")
     generate.add_argument("-n", "--num-samples", type=int, default=_default("num_samples"), help="how many posts (default: %(default)s)")
     generate.add_argument("--seed", type=int, help="make the samples reproducible")
@@ -182,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from .events import ignore
-    from .pipeline import is_main_process, make_bot
+    from .pipeline import make_bot
+    from .train import is_main_process
 
     if not is_main_process():  # one of several `accelerate launch` processes: rank 0 reports
         make_bot(_config(args), on_event=ignore)
@@ -237,9 +239,7 @@ def _config(args: argparse.Namespace) -> Any:
 def _export(args: argparse.Namespace) -> int:
     from .gguf_export import export_gguf
 
-    bot = Path(args.bot)
-    model_dir = bot / "model" if (bot / "model" / "config.json").is_file() else bot
-    written = export_gguf(model_dir, quant=args.quant)
+    written = export_gguf(args.bot, quant=args.quant)
     size = written.gguf.stat().st_size / 1e6
     print(f"Wrote {written.gguf} ({size:,.1f} MB, {written.quant}, {written.tensors} tensors, {written.architecture}) "
           f"and {written.modelfile}")
@@ -250,32 +250,21 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from ._io import read_jsonl
     from .config import SampleOptions, check_seed
-    from .errors import ConfigError, cause
     from .generate import CopyDetector, sample_posts
     from .models import load_model
     from .post_format import ends_at_line_break
 
     SampleOptions(num_samples=args.num_samples, prompt=args.prompt)  # validates -n and --prompt the same way
     check_seed(args.seed)
-    model, tokenizer = load_model(args.model)
-    # A bot folder made by `train` keeps the posts it learned beside the model: check against them
-    # (the validation posts too: training ends with passes over them)
-    learned = [Path(args.model) / ".." / "data" / name for name in ("train.jsonl", "validation.jsonl")]
-    copies = None
-    if learned[0].is_file():
-        texts: list[str] = []
-        for path in (p for p in learned if p.is_file()):
-            try:
-                texts += [str(row["text"]) for row in read_jsonl(path)]
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                raise ConfigError(f"{path} is damaged ({cause(error)}), so samples can't be checked against the "
-                                  "posts the bot learned. Move it away to sample without the check, or make the bot "
-                                  "again") from error
-        copies = CopyDetector(texts, tokenizer)
+    model_dir = str(BotFolder.model_path(args.model))  # a bot folder, its model/, a model folder, a hub id
+    model, tokenizer = load_model(model_dir)
+    # a bot folder made by `train` keeps the posts it learned: samples are checked against them
+    folder = BotFolder.holding(model_dir)
+    learned = folder.learned_texts() if folder else None
+    copies = CopyDetector(learned, tokenizer) if learned is not None else None
     # status on stderr: stdout holds only the posts, for pipes
-    print(f"• Writing {args.num_samples} posts with {args.model}", file=sys.stderr, flush=True)
+    print(f"• Writing {args.num_samples} posts with {model_dir}", file=sys.stderr, flush=True)
     run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies,
                        int8=args.int8, keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
     _print_samples(run.texts, [s.copy for s in run.posts])

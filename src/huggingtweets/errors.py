@@ -14,19 +14,25 @@ from __future__ import annotations
 
 class HuggingTweetsError(Exception):
     """A problem the user can fix; its message says how (``fix``, or the message's own end),
-    and ``notebook_fix`` says how in the notebook where that differs."""
+    ``notebook_fix`` says how in the notebook and ``library_fix`` in a Python call (its
+    parameters, not the CLI's flags) where those differ. The exception's own text is the
+    library's: what a caller of `make_bot` sees in a traceback."""
 
-    def __init__(self, message: str, *, fix: str | None = None, notebook_fix: str | None = None) -> None:
+    def __init__(self, message: str, *, fix: str | None = None, notebook_fix: str | None = None,
+                 library_fix: str | None = None) -> None:
         self.what = message.rstrip(".")
         self.fix = fix
         self.notebook_fix = notebook_fix
-        super().__init__(f"{self.what}. {fix}" if fix else message)
+        self.library_fix = library_fix
+        said = library_fix or fix
+        super().__init__(f"{self.what}. {said}" if said else message)
 
 
 def error_line(error: HuggingTweetsError, door: str = "cli") -> str:
     """`Error: <what happened>. <what to do>.`: how a front door (``cli`` or ``notebook``) shows a mistake."""
-    if door == "notebook" and error.notebook_fix:
-        return f"Error: {error.what}. {error.notebook_fix.rstrip('.')}."
+    fix = error.notebook_fix if door == "notebook" and error.notebook_fix else error.fix
+    if fix:
+        return f"Error: {error.what}. {fix.rstrip('.')}."
     return f"Error: {str(error).rstrip('.')}."
 
 

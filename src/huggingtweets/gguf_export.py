@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_path, write_text
+from .bot_folder import BotFolder
 from .card import card_people, join_names
 from .errors import ConfigError
 from .post_format import ends_at_line_break, post_format
@@ -42,13 +43,14 @@ class GgufFiles:
 
 def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None,
                 out_dir: Path | None = None) -> GgufFiles:
-    """Write ``<name>.gguf`` and ``Modelfile`` into ``out_dir`` (default: beside ``model_dir``)."""
+    """Write ``<name>.gguf`` and ``Modelfile`` into ``out_dir`` (default: beside ``model_dir``, a
+    bot's folder or its model/, or any model folder)."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     if quant not in QUANTS:
         raise ConfigError(f"--quant must be one of {', '.join(QUANTS)}, got {quant!r}")
-    model_dir = Path(model_dir)
+    model_dir = BotFolder.model_path(model_dir)
     if not (model_dir / "config.json").is_file():
         raise ConfigError(f"{model_dir} holds no model (no config.json)",
                           fix="Pass a bot's folder (bots/<name>) or its model folder (bots/<name>/model)")

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ._io import atomic_path, holds_bot
+from ._io import atomic_path
+from .bot_folder import BotFolder
 from .clean import stats_table
 from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape
 from .errors import ConfigError, as_user_error, error_line
@@ -251,7 +252,7 @@ class App:
             raise ConfigError("there are no posts yet. Press “Get posts” first")
         config = state.config.updated(base_model=self.base_model.value, out_dir=state.data.out_dir,
                                       **self._training_options())
-        if holds_bot(state.data.out_dir):
+        if BotFolder(state.data.out_dir).holds_bot():
             log.line(f"• Replacing the bot made earlier in this session in {state.data.out_dir}")
         self._train_and_show(config, log, state.data)
 
@@ -290,7 +291,7 @@ class App:
         self.progress.bar_style = "success"
         for name, url in tracked.links.items():  # online runs only
             log.html(f'W&B {html.escape(name)}: <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a><br>')
-        log.html(png_html(bot.out_dir / "loss.png", "the loss curve"))
+        log.html(png_html(bot.folder.loss_plot, "the loss curve"))
         self._show_samples(bot.samples, prompt=config.sample.prompt)
         return bot
 
@@ -298,13 +299,13 @@ class App:
         """The bot's model, tokenizer and copy check, loaded once per trained model."""
         from .generate import CopyDetector
         from .models import load_model
-        from .pipeline import learned_texts
 
-        state = self.state
-        folder = str(self._bot().model_dir)
+        state, bot = self.state, self._bot()
+        folder = str(bot.model_dir)
         if state.loaded is None or state.loaded[0] != folder:
             model, tokenizer = load_model(folder)
-            state.loaded = (folder, model, tokenizer, CopyDetector(learned_texts(self._data()), tokenizer))
+            learned = bot.folder.learned_texts() or []  # every version's posts: data/ keeps them all
+            state.loaded = (folder, model, tokenizer, CopyDetector(learned, tokenizer))
         return state.loaded[1:]
 
     def _generate(self, log: _Log) -> None:
@@ -418,7 +419,7 @@ class App:
     def _show_samples(self, samples: list[Any], *, prompt: str) -> None:
         """The posts as a table with share links, and as the picture to share (predictions.png)."""
         bot = self._bot()
-        picture = plot_predictions([s.text for s in samples], self._data().name, bot.out_dir / "predictions.png",
+        picture = plot_predictions([s.text for s in samples], self._data().name, bot.folder.predictions_plot,
                                    prompt=prompt)
         self.samples_table.value = samples_html(samples) + png_html(picture, "the posts as a picture to share")
 

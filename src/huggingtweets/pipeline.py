@@ -9,7 +9,6 @@ produces to the bot's folder, and reports progress as events:
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -20,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from . import hub
-from ._io import claim_folder, holds_bot, write_json, write_jsonl
+from ._io import write_json, write_jsonl
+from .bot_folder import BotFolder, FinishedBot
 from .card import CardFacts, join_names, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
-from .continued import PreviousBot, continued_splits, merged_raw, newer_posts, read_previous
+from .continued import continued_splits, newer_posts
 from .dataset import Splits, pack_blocks, split_and_mix
 from .errors import DataError, TrainingError
 from .events import (
@@ -49,9 +49,8 @@ from .post import Post, Profile
 from .post_format import post_separator
 from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
-from .sources.cache import raw_file
 from .tracking import tracking
-from .train import choose_device, evaluate_loss, perplexity, train_model
+from .train import choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
 from .voice import MIN_POSTS, VOICE_POSTS, style_check
 
 
@@ -66,8 +65,12 @@ class PreparedData:
     stats: list[CleanStats]
     kept: dict[str, list[Post]]
     splits: Splits
-    previous: PreviousBot | None = None
+    previous: FinishedBot | None = None
     replayed: int = 0  # old training posts mixed in with the new ones
+
+    @property
+    def folder(self) -> BotFolder:
+        return BotFolder(self.out_dir)
 
 
 @dataclass(frozen=True)
@@ -81,19 +84,17 @@ class Bot:
     samples: list[Sample]
     metrics: dict[str, Any]
 
-
-def is_main_process() -> bool:
-    """Under `accelerate launch` or torchrun every process runs the pipeline and trains its
-    share; only rank 0 writes files and samples."""
-    return int(os.environ.get("RANK", "0")) == 0
+    @property
+    def folder(self) -> BotFolder:
+        return BotFolder(self.out_dir)
 
 
 def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> PreparedData:
     """Fetch, clean and split; write raw/ and data/ in the bot's folder."""
     main = is_main_process()
-    previous = read_previous(Path(config.train.continue_from)) if config.train.continue_from else None
+    previous = BotFolder(Path(config.train.continue_from)).read() if config.train.continue_from else None
     if previous:  # the bot is updated in its own folder
-        config = replace(config, out_dir=previous.folder, if_bot_exists="replace")
+        config = replace(config, out_dir=previous.folder.path, if_bot_exists="replace")
     config, people = _fetch_people(config, main, on_event, previous)
     out = Path(config.out_dir)  # type: ignore[arg-type]
     handles = [f.profile.handle for f in people]
@@ -114,7 +115,7 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
 
 
 def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
-                  previous: PreviousBot | None = None) -> tuple[BotConfig, list[Fetched]]:
+                  previous: FinishedBot | None = None) -> tuple[BotConfig, list[Fetched]]:
     """Each source's posts, in the order given, and the config with the bot's folder filled in.
     A live account of a bot being continued is read back only to the newest post it has."""
     kinds = [config.data.source or source_kind(spec) for spec in config.sources]
@@ -139,21 +140,21 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
     names = [fetched[i].profile.handle if i in fetched else handle_hint(spec, kinds[i])
              for i, spec in enumerate(config.sources)]
     config = config.with_out_dir(names)
-    if config.if_bot_exists == "new" and holds_bot(Path(config.out_dir)):  # type: ignore[arg-type]
-        taken = Path(config.out_dir)  # type: ignore[arg-type]
-        free = next(taken.with_name(f"{taken.name}-{n}") for n in count(2)
-                    if not holds_bot(taken.with_name(f"{taken.name}-{n}")))
-        on_event(Notice(f"{taken} holds a bot made earlier, which is kept: this one goes to {free}", level="info"))
-        config = replace(config, out_dir=free)
+    folder = BotFolder(config.out_dir)  # type: ignore[arg-type]
+    if config.if_bot_exists == "new" and folder.holds_bot():
+        taken = folder.path
+        folder = next(f for f in (BotFolder(taken.with_name(f"{taken.name}-{n}")) for n in count(2)) if not f.holds_bot())
+        on_event(Notice(f"{taken} holds a bot made earlier, which is kept: this one goes to {folder.path}", level="info"))
+        config = replace(config, out_dir=folder.path)
     if main:
-        claim_folder(Path(config.out_dir), replace_bot=config.if_bot_exists == "replace" or config.train.resume)  # type: ignore[arg-type]
+        folder.claim(replace_bot=config.if_bot_exists == "replace" or config.train.resume)
     for i, kind in enumerate(kinds):
         if kind in LIVE:
-            fetched[i] = fetch(i, Path(config.out_dir) / "raw")  # type: ignore[arg-type]
+            fetched[i] = fetch(i, folder.raw_dir)
     return config, [fetched[i] for i in range(len(kinds))]
 
 
-def _only_new(people: list[Fetched], previous: PreviousBot, out: Path, main: bool,
+def _only_new(people: list[Fetched], previous: FinishedBot, out: Path, main: bool,
               on_event: EventHandler) -> list[Fetched]:
     """Each person's posts newer than the bot's newest; raw/ keeps everything read, old and new."""
     fresh = []
@@ -164,7 +165,8 @@ def _only_new(people: list[Fetched], previous: PreviousBot, out: Path, main: boo
         on_event(Notice(f"@{handle}: {len(new):,} posts newer than the bot's newest"
                         + (f" ({last:%Y-%m-%d %H:%M})" if last else ""), level="info"))
         if main:
-            write_jsonl(raw_file(out / "raw", source, handle), (p.to_dict() for p in merged_raw(previous, source, handle, f.posts)))
+            write_jsonl(BotFolder(out).raw_file(source, handle),
+                        (p.to_dict() for p in previous.merged_raw(source, handle, f.posts)))
         fresh.append(replace(f, posts=new, cached=True))  # raw/ written above
     return fresh
 
@@ -178,7 +180,7 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
     for f in people:
         handle = f.profile.handle
         if main and not f.cached:  # live sources were written to raw/ page by page
-            write_jsonl(raw_file(out / "raw", f.profile.source, handle), (p.to_dict() for p in f.posts))
+            write_jsonl(BotFolder(out).raw_file(f.profile.source, handle), (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
             f.posts, handle=handle, keep_newlines=config.data.keep_newlines,
             drop_replies=config.data.drop_replies, keep_mentions=config.data.keep_mentions,
@@ -189,25 +191,26 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
         stats.append(person_stats)
         kept[handle] = posts
     if main:
-        write_json(out / "data" / "stats.json", {"handles": [s.to_dict() for s in stats]})
+        write_json(BotFolder(out).data_dir / "stats.json", {"handles": [s.to_dict() for s in stats]})
     on_event(StageFinished("clean", stats_table(stats)))
     return stats, kept
 
 
 def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool, on_event: EventHandler,
-           previous: PreviousBot | None = None) -> tuple[Splits, int]:
+           previous: FinishedBot | None = None) -> tuple[Splits, int]:
     """Held-out and training posts, mixed (data/train.jsonl, validation.jsonl, split.json), and how
     many old training posts were replayed. A bot being continued keeps its old posts in data/ with
     the new ones, for its next update's replay and no-forgetting check."""
     on_event(StageStarted("dataset", "Splitting and mixing"))
+    folder = BotFolder(out)
     if previous:
         splits, new_train = continued_splits(previous, kept, validation_fraction=config.data.validation_fraction,
                                              seed=config.seed)
         replayed = len(splits.train) - len(new_train)
         if main:
-            write_jsonl(out / "data" / "train.jsonl", previous.train + new_train)
-            write_jsonl(out / "data" / "validation.jsonl", splits.validation)
-            write_json(out / "data" / "split.json", {
+            write_jsonl(folder.train_path, previous.train + new_train)
+            write_jsonl(folder.validation_path, splits.validation)
+            write_json(folder.data_dir / "split.json", {
                 "seed": splits.seed, "validation_fraction": config.data.validation_fraction,
                 "validation_held_out": splits.held_out, "continued_from_version": len(previous.lineage),
                 "train_posts": len(splits.train), "replayed_posts": replayed,
@@ -220,9 +223,9 @@ def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool
                         "cleaning, and at least 2 are needed: one to learn from, one to check the learning on. "
                         "Add posts or another handle")
     if main:
-        write_jsonl(out / "data" / "train.jsonl", splits.train)
-        write_jsonl(out / "data" / "validation.jsonl", splits.validation)
-        write_json(out / "data" / "split.json", {
+        write_jsonl(folder.train_path, splits.train)
+        write_jsonl(folder.validation_path, splits.validation)
+        write_json(folder.data_dir / "split.json", {
             "seed": splits.seed, "validation_fraction": config.data.validation_fraction, "repeats": splits.repeats,
             "validation_held_out": splits.held_out,
             "train_posts": len(splits.train), "validation_posts": len(splits.validation),
@@ -254,8 +257,8 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     base = _load_base(config, data, main, on_event)
     metrics, log_history = _train(config, data, base, main, on_event)
     if not main:  # the other processes' share of the work ends with training
-        return Bot(data.out_dir, data.out_dir / "model", data.out_dir / f"{data.name}.zip", data.stats, [], metrics)
-    copies = CopyDetector(learned_texts(data), base.tokenizer)
+        return Bot(data.out_dir, data.folder.model_dir, data.folder.zip_path(data.name), data.stats, [], metrics)
+    copies = CopyDetector(data.folder.learned_texts() or [], base.tokenizer)  # data/ is written: prepare_data
     samples, metrics = _sample(config, data, base, metrics, copies, on_event)
     metrics = _check_voice(config, data, base, metrics, copies, on_event)
     # Nothing of this bot is written before here: a run that failed above leaves the folder's
@@ -292,7 +295,7 @@ def _load_base(config: BotConfig, data: PreparedData, main: bool, on_event: Even
     with tempfile.TemporaryDirectory() as own:
         # scratch: rank 0 builds it in the bot's folder; any other process builds the same one
         # (seeded weights, deterministic BPE) in a folder of its own, so none reads a half-swapped one
-        folder = out / "base" if main else Path(own) / "base"
+        folder = data.folder.scratch_dir if main else Path(own) / "base"
         model, tokenizer = load_base_model(
             config.train.base_model, texts=data.splits.train_texts,  # scratch: the tokenizer never sees validation
             folder=folder, shape=config.train.scratch, seed=config.seed, reuse=config.train.resume and main, dtype=weights,
@@ -319,22 +322,22 @@ def _load_base(config: BotConfig, data: PreparedData, main: bool, on_event: Even
 def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
            on_event: EventHandler) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Train (resuming when asked); the metrics, and the Trainer's log for the loss curve."""
-    out, recipe = data.out_dir, base.recipe
-    plan = recipe.plan(len(base.train_blocks))
+    recipe = base.recipe
+    plan = recipe.plan(len(base.train_blocks), processes=processes())
     length = (f"up to {plan.epochs:.3g} epochs ({plan.steps:,} steps), stopping once validation stops improving"
               if recipe.patience is not None else f"{plan.epochs:.3g} epoch{'' if plan.epochs == 1 else 's'}")
     on_event(StageStarted("train", f"Training for {length} (learning rate {recipe.learning_rate:g}, "
                                    f"{recipe.batch_size} × {base.block_size} tokens a step)"))
+    checkpoints = data.folder.checkpoints_dir
     if config.train.resume:
-        if not (out / "checkpoints").is_dir():
-            on_event(Notice(f"--resume: no checkpoint in {out / 'checkpoints'}, so training starts at step 0",
-                            level="info"))
+        if not checkpoints.is_dir():
+            on_event(Notice(f"--resume: no checkpoint in {checkpoints}, so training starts at step 0", level="info"))
     elif main:
-        shutil.rmtree(out / "checkpoints", ignore_errors=True)  # another run's steps would mix with ours
+        shutil.rmtree(checkpoints, ignore_errors=True)  # another run's steps would mix with ours
     old_before = _old_validation_loss(data, base)
     result = train_model(
         base.model, base.tokenizer, base.train_blocks, base.eval_blocks, recipe,
-        output_dir=out / "checkpoints", seed=config.seed, resume=config.train.resume,
+        output_dir=checkpoints, seed=config.seed, resume=config.train.resume,
         checkpoint_seconds=config.train.checkpoint_minutes * 60, on_event=on_event,
     )
     # exported in the dtype it was saved in: float16/bfloat16 as saved, float32 otherwise (models.load_model)
@@ -358,14 +361,6 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
                                         f"{m['perplexity_after']:.1f}{refit}",
                                Trained(m, result.training_args)))
     return m, result.log_history
-
-
-def learned_texts(data: PreparedData) -> list[str]:
-    """Every post the bot has learned, its earlier versions' included: what a sample must not copy.
-    The validation posts are among them: training ends with passes over them (Recipe.refit_epochs),
-    and a sample that repeats one repeats the person's real post either way."""
-    texts = data.splits.train_texts + data.splits.validation_texts
-    return texts + [row["text"] for row in data.previous.train + data.previous.validation] if data.previous else texts
 
 
 def _old_validation_loss(data: PreparedData, base: _Base) -> float:
@@ -425,9 +420,10 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     """Loss curve, samples, card, model folder and zip, metrics; then the training leftovers go."""
     out = data.out_dir
     on_event(StageStarted("export", "Writing the model folder, card and zip"))
-    plot_losses(log_history, out / "loss.png", title=f"{data.name} on {config.train.base_model}")
-    write_jsonl(out / "samples.jsonl", ({"prompt": config.sample.prompt, "text": s.text, "copy": s.copy} for s in samples))
-    plot_predictions([s.text for s in samples], data.name, out / "predictions.png", prompt=config.sample.prompt)
+    folder = data.folder
+    plot_losses(log_history, folder.loss_plot, title=f"{data.name} on {config.train.base_model}")
+    write_jsonl(folder.samples_path, ({"prompt": config.sample.prompt, "text": s.text, "copy": s.copy} for s in samples))
+    plot_predictions([s.text for s in samples], data.name, folder.predictions_plot, prompt=config.sample.prompt)
     dates = [p.created_at for posts in data.kept.values() for p in posts if p.created_at]
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
     version = {"version": 1, "made": made, "base_model": config.train.base_model,
@@ -450,10 +446,10 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     metrics = {**m, "base_model": base_model, "seed": config.seed, "made": made, "lineage": lineage,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
-    write_json(out / "metrics.json", metrics)
+    write_json(folder.metrics_path, metrics)
     # The model folder holds the result; checkpoints (weights + optimizer, several times the
     # model) and the random-init scratch base only matter while training.
-    shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    shutil.rmtree(out / "base", ignore_errors=True)
+    shutil.rmtree(folder.checkpoints_dir, ignore_errors=True)
+    shutil.rmtree(folder.scratch_dir, ignore_errors=True)
     on_event(StageFinished("export", f"Model in {model_dir}, zip in {zip_path}", Exported(model_dir, zip_path)))
     return Bot(out, model_dir, zip_path, data.stats, samples, metrics)

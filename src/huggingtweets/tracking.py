@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 from . import events
 from ._io import safe_name
-from .continued import first_base
+from .bot_folder import BotFolder
 from .errors import ConfigError
 from .events import (
     Event,
@@ -35,7 +35,6 @@ from .events import (
     TrainProgress,
     ignore,
 )
-from .sources.cache import is_partial
 
 _WANDB_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline",
                     "disabled": "disabled"}
@@ -81,7 +80,7 @@ class Tracker:
         self.out_dir = Path(".")  # the bot's folder, once the data stage names it
         self.model_config: dict[str, Any] = {}
         # the pretrained base: a continued bot's first version's, not the default its config holds
-        self.base_model = (first_base(Path(config.train.continue_from)) if config.train.continue_from else None
+        self.base_model = (BotFolder(Path(config.train.continue_from)).original_base() if config.train.continue_from else None
                            ) or config.train.base_model
         self.update: dict[str, Any] | None = None  # a continued bot's version and forgetting check
         self.links: dict[str, str] = {}  # what the model card links to; online only
@@ -134,15 +133,14 @@ class Tracker:
         raw = self.wandb.Artifact(self._artifact("raw-dataset"), type="raw-dataset",
                                   description="The posts as read from their sources, before cleaning.",
                                   metadata={"handles": ready.handles, "sources": ready.sources})
-        for path in sorted((self.out_dir / "raw").glob("*.jsonl")):
-            if not is_partial(path):
-                raw.add_file(str(path))
+        for path in BotFolder(self.out_dir).raw_files():
+            raw.add_file(str(path))
         run.log_artifact(raw)
         data = self.wandb.Artifact(self._artifact("train-dataset"), type="train-dataset",
                                    description="Cleaned posts split into training and validation sets.",
                                    metadata={"handles": ready.handles, "seed": ready.seed,
                                              "repeats": ready.repeats, "stats": stats})
-        _add_folder(data, self.out_dir / "data")
+        _add_folder(data, BotFolder(self.out_dir).data_dir)
         run.log_artifact(data)
         run.summary.update({"posts_kept": sum(s["kept"] for s in stats),
                             "train_posts": ready.train_posts, "validation_posts": ready.validation_posts})
@@ -176,7 +174,7 @@ class Tracker:
         pretrained = self.wandb.Artifact(f"pretrained-model-{safe_name(base)}", type="pretrained-model",
                                          description=f"The base model: {base}", metadata={"base_model": base})
         if base == "scratch":
-            _add_folder(pretrained, self.out_dir / "base")  # the random init and the posts' tokenizer
+            _add_folder(pretrained, BotFolder(self.out_dir).scratch_dir)  # the random init and the posts' tokenizer
         elif Path(base).is_dir():
             pretrained.add_reference(Path(base).resolve().as_uri(), checksum=False)
         else:

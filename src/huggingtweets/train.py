@@ -40,6 +40,17 @@ BEST_RECORD = "best.json"  # in a checkpoint: the best validation loss so far, a
 BEST_WEIGHTS = "best.safetensors"  # ... and its trained weights, when they are not the checkpoint's own
 
 
+def is_main_process() -> bool:
+    """Under `accelerate launch` or torchrun every process runs the pipeline and trains its
+    share; only rank 0 writes files and samples."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def processes() -> int:
+    """How many processes train together (`accelerate launch`, torchrun): each takes its share of a step."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 @dataclass(frozen=True)
 class TrainResult:
     metrics: dict[str, Any]  # what goes into metrics.json
@@ -95,7 +106,7 @@ def train_model(
     precision = precision or auto_precision
     if device == "cpu":
         keep_freed_memory()
-    plan = recipe.plan(len(train_blocks), processes=int(os.environ.get("WORLD_SIZE", "1")))
+    plan = recipe.plan(len(train_blocks), processes=processes())
     args = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=plan.epochs,

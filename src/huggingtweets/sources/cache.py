@@ -20,21 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .._io import safe_name, write_json, write_jsonl
+from .._io import write_json, write_jsonl
+from ..bot_folder import PARTIAL, raw_file
 from ..post import Post, Profile
-
-
-def raw_file(folder: Path, source: str, handle: str) -> Path:
-    """Where a person's posts from one source are kept, as read: ``folder/<source>-<handle>.jsonl``
-    (the handle made safe: a name from input never leaves ``folder``)."""
-    return Path(folder) / f"{safe_name(source)}-{safe_name(handle)}.jsonl"
-
-
-PARTIAL = ".partial.jsonl"  # a download not finished yet: what is in it is never a person's whole posts
-
-
-def is_partial(path: Path) -> bool:
-    return path.name.endswith(PARTIAL)
 
 
 class PageCache:

@@ -1,0 +1,277 @@
+"""A bot's folder: what `train` writes there and every later command reads back.
+
+    bots/<name>/
+      .huggingtweets                 the marker: huggingtweets wrote here and may replace what it wrote
+      raw/<source>-<handle>.jsonl    every post read, as read (an unfinished download: *.partial.jsonl)
+      data/                          train.jsonl, validation.jsonl, split.json, stats.json
+      model/                         the exported model with its card (README.md) and sampling settings
+      metrics.json                   the figures, the base it came from and its versions (lineage)
+      samples.jsonl, loss.png, predictions.png, <name>.zip, <name>.gguf, Modelfile
+      base/, checkpoints/            only while training (the scratch model's init, resumable steps)
+
+    folder = BotFolder(Path("bots/dot"))
+    folder.claim()                        # made and marked, or refused in one line
+    bot = folder.read()                   # a finished bot: its posts, what it learned, its versions
+    BotFolder.holding(Path("bots/dot/model"))   # a model path's bot folder, or None
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ._io import read_jsonl, safe_name, write_text
+from .errors import ConfigError, cause
+from .post import Post
+
+MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
+
+
+def raw_file(folder: Path, source: str, handle: str) -> Path:
+    """Where a person's posts from one source are kept, as read: ``folder/<source>-<handle>.jsonl``
+    (the handle made safe: a name from input never leaves ``folder``)."""
+    return Path(folder) / f"{safe_name(source)}-{safe_name(handle)}.jsonl"
+
+
+PARTIAL = ".partial.jsonl"  # a download not finished yet: what is in it is never a person's whole posts
+
+
+def is_partial(path: Path) -> bool:
+    return path.name.endswith(PARTIAL)
+
+
+@dataclass(frozen=True)
+class BotFolder:
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    @classmethod
+    def holding(cls, model_path: Path | str) -> BotFolder | None:
+        """The bot folder a model path belongs to (the folder itself, or its model/), or None for
+        a model folder of another making."""
+        path = Path(model_path)
+        for folder in (cls(path), cls(path.parent)):
+            if folder.holds_bot() and path in (folder.path, folder.model_dir):
+                return folder
+        return None
+
+    @classmethod
+    def model_path(cls, path: Path | str) -> Path:
+        """The model a command was given: a bot folder's model/, or ``path`` itself."""
+        folder = cls(Path(path))
+        return folder.model_dir if folder.holds_bot() else Path(path)
+
+    # --- where each thing is ---
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "data"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.path / "raw"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """The scratch model's random init and the posts' tokenizer, while it trains."""
+        return self.path / "base"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.json"
+
+    @property
+    def train_path(self) -> Path:
+        return self.data_dir / "train.jsonl"
+
+    @property
+    def validation_path(self) -> Path:
+        return self.data_dir / "validation.jsonl"
+
+    @property
+    def samples_path(self) -> Path:
+        return self.path / "samples.jsonl"
+
+    @property
+    def loss_plot(self) -> Path:
+        return self.path / "loss.png"
+
+    @property
+    def predictions_plot(self) -> Path:
+        return self.path / "predictions.png"
+
+    def raw_file(self, source: str, handle: str) -> Path:
+        return raw_file(self.raw_dir, source, handle)
+
+    def zip_path(self, name: str) -> Path:
+        return self.path / f"{name}.zip"
+
+    # --- what it holds ---
+
+    def holds_bot(self) -> bool:
+        """Whether a finished bot is here (its model folder); a path that can't be looked at holds none."""
+        try:
+            return (self.model_dir / "config.json").is_file()
+        except OSError:  # a name too long: claim() says so
+            return False
+
+    def claim(self, *, replace_bot: bool = False) -> None:
+        """Make this a bot's folder (created, and marked), or refuse it with one line when it
+        already holds files this program did not write there: making a bot replaces its base/,
+        checkpoints/, model/ and data/, and a user's own files must never go that way. A bot made
+        earlier is refused too, unless ``replace_bot``."""
+        folder = self.path
+        if not replace_bot and self.holds_bot():
+            made = datetime.fromtimestamp((self.model_dir / "config.json").stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            raise ConfigError(f"{folder} already holds a bot, made {made}",
+                              fix="Pass --overwrite to replace it, or --out another folder",
+                              notebook_fix="Move that folder away, then press the button again",
+                              library_fix="Pass if_bot_exists=\"replace\" to replace it, or another out_dir")
+        try:
+            if folder.exists() and not folder.is_dir():
+                raise ConfigError(f"the bot's folder {folder} is a file", fix="Pass --out with a new or empty folder",
+                                  notebook_fix="Move that file away, then press the button again",
+                                  library_fix="Pass out_dir= a new or empty folder")
+            if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
+                raise ConfigError(f"{folder} already holds files that huggingtweets did not write, and making a bot "
+                                  "there would replace some of them", fix="Pass --out with a new or empty folder",
+                                  notebook_fix="Move that folder away, then press the button again",
+                                  library_fix="Pass out_dir= a new or empty folder")
+            folder.mkdir(parents=True, exist_ok=True)
+            if not (folder / MARKER).is_file():
+                write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
+                                            "bot is made again.\n")
+        except OSError as error:  # under a file, read-only, no room, a name too long
+            raise ConfigError(f"can't write to {folder} ({error.strerror or error})",
+                              fix="Pass --out with a folder you can write to",
+                              notebook_fix="Run the notebook from a folder you can write to",
+                              library_fix="Pass out_dir= a folder you can write to") from error
+
+    def raw_posts(self) -> dict[tuple[str, str], list[Post]]:
+        """(source, handle) → every post read, unfinished downloads skipped."""
+        raw: dict[tuple[str, str], list[Post]] = {}
+        for path in self.raw_files():
+            for row in read_jsonl(path):
+                post = Post.from_dict(row)
+                raw.setdefault((post.source, post.handle), []).append(post)
+        return raw
+
+    def raw_files(self) -> list[Path]:
+        """The posts as read, one file per person and source (unfinished downloads left out)."""
+        return [p for p in sorted(self.raw_dir.glob("*.jsonl")) if not is_partial(p)]
+
+    def learned_texts(self) -> list[str] | None:
+        """Every post the bot learned, every version's (data/ keeps the old posts with the new):
+        what a sample must not copy. The validation posts are among them: training ends with passes
+        over them (Recipe.refit_epochs). None when the folder has no data/ (a model from elsewhere)."""
+        if not self.train_path.is_file():
+            return None
+        texts: list[str] = []
+        for path in (self.train_path, self.validation_path):
+            try:
+                texts += [str(row["text"]) for row in read_jsonl(path)] if path.is_file() else []
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise ConfigError(f"{path} is damaged ({cause(error)}), so samples can't be checked against the "
+                                  "posts the bot learned", fix="Move it away to sample without the check, or make "
+                                  "the bot again") from error
+        return texts
+
+    def original_base(self) -> str | None:
+        """The pretrained model its first version was fine-tuned from ("gpt2", a folder, "scratch"),
+        read from metrics.json alone; None when it can't be told."""
+        try:
+            return first_base(json.loads(self.metrics_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def read(self) -> FinishedBot:
+        """The finished bot here (made by `train`), or a one-line error saying what is missing."""
+        needed = [self.model_dir / "config.json", self.train_path, self.validation_path, self.metrics_path]
+        missing = [p for p in needed if not p.is_file()]
+        if missing:
+            raise ConfigError(f"{self.path} holds no finished bot ({missing[0].relative_to(self.path)} is missing), so "
+                              "there is nothing to continue", fix="Pass --continue with a bot's folder, such as "
+                              "bots/<name>", notebook_fix="Train a bot first, then continue it",
+                              library_fix="Pass continue_from= a bot's folder, such as bots/<name>")
+        try:
+            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+            raw = self.raw_posts()
+            train = read_jsonl(self.train_path)
+            validation = read_jsonl(self.validation_path)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(f"{self.path} is damaged ({cause(error)}), so it can't be continued",
+                              fix="Make the bot again with `huggingtweets train`",
+                              library_fix="Make the bot again with make_bot()") from error
+        lineage = metrics.get("lineage") or [first_version(metrics, raw)]
+        return FinishedBot(self, train, validation, raw, lineage, metrics)
+
+
+@dataclass(frozen=True)
+class FinishedBot:
+    """What a finished bot has learned, read from its folder (`BotFolder.read`)."""
+
+    folder: BotFolder
+    train: list[dict[str, str]]  # its training posts, {"handle", "text"}, repeats included
+    validation: list[dict[str, str]]  # its held-out posts: the no-forgetting check
+    raw: dict[tuple[str, str], list[Post]]  # (source, handle) → every post it has read
+    lineage: list[dict[str, Any]]  # one entry per version, oldest first
+    metrics: dict[str, Any]
+
+    @property
+    def model_dir(self) -> Path:
+        return self.folder.model_dir
+
+    @property
+    def original_base(self) -> str | None:
+        """The pretrained model its first version was fine-tuned from ("gpt2", a folder, "scratch")."""
+        return first_base(self.metrics)
+
+    def last_post(self, handle: str) -> datetime | None:
+        """The newest post of ``handle`` the bot has read, or None when its posts have no dates."""
+        dates = [p.created_at for (_, h), posts in self.raw.items() if h == handle for p in posts if p.created_at]
+        return max(dates, default=None)
+
+    def seen_texts(self, handle: str) -> set[str]:
+        return {p.text for (_, h), posts in self.raw.items() if h == handle for p in posts}
+
+    def merged_raw(self, source: str, handle: str, posts: list[Post]) -> list[Post]:
+        """Everything the bot has read of one person from one source, ``posts`` included, newest first."""
+        by_id = {p.id: p for p in self.raw.get((source, handle), [])}
+        by_id.update({p.id: p for p in posts})
+        return sorted(by_id.values(), key=lambda p: p.created_at.timestamp() if p.created_at else -math.inf,
+                      reverse=True)
+
+
+def first_base(metrics: dict[str, Any]) -> str | None:
+    """The base of a bot's first version, from its metrics.json (its lineage, or its own base)."""
+    lineage = metrics.get("lineage")
+    first = lineage[0] if isinstance(lineage, list) and lineage and isinstance(lineage[0], dict) else {}
+    base = first.get("base_model") or metrics.get("base_model")
+    return base if isinstance(base, str) else None
+
+
+def first_version(metrics: dict[str, Any], raw: dict[tuple[str, str], list[Post]]) -> dict[str, Any]:
+    """The lineage entry of a bot's first version, for a metrics.json written without one."""
+    dates = [p.created_at for posts in raw.values() for p in posts if p.created_at]
+    return {
+        "version": 1,
+        "made": metrics.get("made"),
+        "base_model": metrics.get("base_model"),
+        "train_posts": metrics.get("train_posts"),
+        "last_post": max(dates).isoformat() if dates else None,
+        "perplexity": metrics.get("perplexity_after"),
+    }

@@ -1,0 +1,96 @@
+"""The bot folder: where each thing a bot is made of lives, and what a later command reads back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from huggingtweets.bot_folder import MARKER, BotFolder
+from huggingtweets.errors import ConfigError, error_line
+
+
+def _finished(folder: BotFolder, *, train=("an old post",), validation=("a newer post",), metrics=None) -> BotFolder:
+    """A bot folder as `train` leaves it (a model config stands in for the model)."""
+    folder.claim()
+    folder.model_dir.mkdir()
+    (folder.model_dir / "config.json").write_text("{}")
+    folder.data_dir.mkdir()
+    folder.train_path.write_text("".join(json.dumps({"handle": "dot", "text": t}) + "\n" for t in train))
+    folder.validation_path.write_text("".join(json.dumps({"handle": "dot", "text": t}) + "\n" for t in validation))
+    folder.metrics_path.write_text(json.dumps(metrics or {"base_model": "gpt2", "made": "2026-11-01"}))
+    return folder
+
+
+def test_a_bot_is_found_from_its_folder_or_its_model_folder_and_nowhere_else(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "bots" / "dot"))
+    assert BotFolder.holding(bot.path) == bot and BotFolder.holding(bot.model_dir) == bot
+    assert BotFolder.model_path(bot.path) == bot.model_dir and BotFolder.model_path(bot.model_dir) == bot.model_dir
+    other = tmp_path / "downloaded"  # a model folder of another making: used as it is, no bot around it
+    other.mkdir()
+    (other / "config.json").write_text("{}")
+    assert BotFolder.holding(other) is None and BotFolder.model_path(other) == other
+    assert BotFolder.holding(bot.data_dir) is None
+    assert BotFolder.model_path("gpt2").name == "gpt2"  # a hub id passes through
+
+
+def test_it_reads_back_what_the_bot_learned_every_version_and_its_first_base(tmp_path) -> None:
+    metrics = {"base_model": "bots/dot/model", "lineage": [{"version": 1, "base_model": "gpt2"},
+                                                           {"version": 2, "base_model": "the previous version"}]}
+    bot = _finished(BotFolder(tmp_path / "dot"), train=("old", "new"), validation=("held out",), metrics=metrics)
+    assert bot.learned_texts() == ["old", "new", "held out"]  # validation too: training ends with passes over it
+    assert bot.original_base() == "gpt2"
+    finished = bot.read()
+    assert finished.original_base == "gpt2" and [v["version"] for v in finished.lineage] == [1, 2]
+    assert BotFolder(tmp_path / "elsewhere").learned_texts() is None  # nothing learned to check against
+    assert BotFolder(tmp_path / "elsewhere").original_base() is None
+
+
+def test_raw_posts_skip_an_unfinished_download(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    bot.raw_dir.mkdir()
+    post = {"id": "1", "text": "a whole post", "handle": "dot", "source": "mastodon", "created_at": "2026-11-01T10:00:00+00:00"}
+    bot.raw_file("mastodon", "dot").write_text(json.dumps(post) + "\n")
+    (bot.raw_dir / "bluesky-dot.partial.jsonl").write_text(json.dumps({**post, "source": "bluesky"}) + "\n")
+    assert [p.name for p in bot.raw_files()] == ["mastodon-dot.jsonl"]
+    assert list(bot.read().raw) == [("mastodon", "dot")]
+    assert bot.raw_file("x", "../../etc").parent == bot.raw_dir  # a handle can't climb out of raw/
+
+
+def test_a_damaged_or_unfinished_bot_is_one_line_in_each_door(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    bot.train_path.write_text('{"text": "fine"}\n{"text": "cut of')
+    with pytest.raises(ConfigError, match="train.jsonl is damaged") as caught:
+        bot.learned_texts()
+    assert len(error_line(caught.value).splitlines()) == 1
+    with pytest.raises(ConfigError, match="is damaged .* so it can't be continued"):
+        bot.read()
+    bot.metrics_path.unlink()
+    with pytest.raises(ConfigError) as caught:
+        bot.read()
+    assert "metrics.json is missing" in str(caught.value)
+    assert error_line(caught.value).endswith("Pass --continue with a bot's folder, such as bots/<name>.")
+    assert error_line(caught.value, "notebook").endswith("Train a bot first, then continue it.")
+    assert "continue_from=" in str(caught.value)  # a library call names its parameter, not the CLI's flag
+
+
+def test_claiming_a_folder_marks_it_and_refuses_a_user_s_own_files(tmp_path) -> None:
+    fresh = BotFolder(tmp_path / "new")
+    fresh.claim()
+    assert (fresh.path / MARKER).is_file()
+    fresh.claim()  # its own folder, claimed again
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="holds files that huggingtweets did not write"):
+        BotFolder(theirs).claim()
+    made = _finished(BotFolder(tmp_path / "made"))
+    with pytest.raises(ConfigError, match="already holds a bot") as caught:
+        made.claim()
+    assert "--overwrite" in error_line(caught.value) and "if_bot_exists=" in str(caught.value)
+    made.claim(replace_bot=True)
+
+
+def test_an_out_folder_whose_name_is_too_long_is_one_line(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"can't write to .* \(File name too long\)"):
+        BotFolder(tmp_path / ("a" * 300)).claim()
