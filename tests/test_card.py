@@ -130,6 +130,10 @@ def test_the_card_says_when_samples_came_from_int8_weights() -> None:
     assert "int8" not in render_card(facts)  # sampled on the GPU it trained on
     cpu = replace(facts, metrics={**METRICS, "device": "cpu", "precision": "fp32", "sampling_precision": "int8"})
     assert "Ten new posts were then sampled from it (with int8 weights, on a CPU)" in render_card(cpu)
+    three = replace(facts, metrics={**METRICS, "samples_written": 3})  # `-n 3`: the card says what was done
+    assert "Three new posts were then sampled from it, and" in render_card(three)
+    many = replace(facts, metrics={**METRICS, "samples_written": 12})
+    assert "12 new posts were then sampled" in render_card(many)
 
 
 def test_values_from_input_cannot_add_front_matter_keys_or_markup() -> None:

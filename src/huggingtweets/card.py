@@ -40,6 +40,12 @@ class CardFacts:
     updates: list[dict[str, Any]] = field(default_factory=list)  # a continued bot's lineage, oldest version first
 
 
+def _count(n: int) -> str:
+    """A count as a sentence writes it: in words up to ten, in figures beyond."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else f"{n:,}"
+
+
 def render_card(facts: CardFacts) -> str:
     template = Template(resources.files("huggingtweets").joinpath("templates/model_card.md").read_text("utf-8"))
     several = len(facts.profiles) > 1
@@ -94,6 +100,7 @@ def render_card(facts: CardFacts) -> str:
                      if m.get("style_detector_accuracy") is not None else "not measured (too few held-out posts)"),
         "voice_text": _voice_text(m, who_short),
         "copy_rule": _copy_rule(),
+        "sampled_count": _count(m.get("samples_written", len(facts.samples))).capitalize(),
         "sampled_with": " (with int8 weights, on a CPU)" if m.get("sampling_precision") == "int8" else "",
         "samples": "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(facts.samples[:5], 1)),
         "model_ref": facts.model_ref,

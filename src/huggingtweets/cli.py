@@ -13,11 +13,11 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, get_args
 
 from . import __version__
 from .bot_folder import BotFolder
-from .config import SOURCE_KINDS, WANDB_MODES
+from .config import OPTIONS, Command, option_commands
 from .errors import HuggingTweetsError, as_user_error, error_line
 from .gguf_export import QUANTS
 
@@ -31,19 +31,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"Error: {message}. Run `{self.prog} --help` to see the options.\n")
 
 
-def _default(name: str) -> Any:
-    """The default of a `BotConfig` option (a flag's name): the one place defaults are set."""
-    from dataclasses import fields
-
-    from .config import GROUPS, BotConfig
-
-    for options in (BotConfig, *GROUPS.values()):
-        for f in fields(options):
-            if f.name == name:
-                return f.default
-    raise KeyError(name)
-
-
 def _recipe(field: str) -> str:
     """A recipe value as help text: "0.001, or 0.002 from scratch" (the one place they are set: recipe.py)."""
     from .recipe import FINE_TUNE, SCRATCH
@@ -52,103 +39,85 @@ def _recipe(field: str) -> str:
     return f"{tuned:g}" if tuned == scratch else f"{tuned:g}, or {scratch:g} from scratch"
 
 
+def _add_options(parser: argparse.ArgumentParser, command: Command) -> None:
+    """The flags of ``command``, one per config option that has it (config.option): its flag,
+    type, help and choices all come from the field."""
+    for name, f in OPTIONS.items():
+        if command not in option_commands(name):
+            continue
+        meta = f.metadata
+        flags = meta.get("flag") or "--" + name.replace("_", "-")
+        flags = (flags,) if isinstance(flags, str) else flags
+        kind = str(f.type).split(" | ")[0]
+        keywords: dict[str, Any] = dict(meta.get("argparse", {}))
+        if "action" not in keywords:
+            if kind == "bool" and "choices" not in keywords:
+                keywords["action"] = "store_true"
+            elif not meta.get("parse") and "choices" not in keywords:
+                keywords["type"] = {"int": int, "float": float, "Path": Path}.get(kind, str)
+        text = meta.get("help", "")
+        if "{recipe}" in text:
+            text = text.replace("{recipe}", _recipe(name))
+        help_text = text.replace("{default}", f"{f.default}").replace("%", "%%")
+        if flags[0].startswith("-"):
+            parser.add_argument(*flags, dest=name, help=help_text, **keywords)
+        else:  # a positional argument: SOURCE
+            parser.add_argument(name, metavar=flags[0], help=help_text, **keywords)
+
+
+def _config_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The config options a command's flags gave, parsed into the options' types; left out (None,
+    or False for a switch), an option keeps its default."""
+    given = {}
+    for name, f in OPTIONS.items():
+        value = getattr(args, name, None)
+        if value is None or value is False:
+            continue
+        parse = f.metadata.get("parse")
+        given[name] = parse(value) if parse else tuple(value) if isinstance(value, list) else value
+    return given
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huggingtweets", description="Make a bot that writes like a person.")
     parser.add_argument("--version", action="version", version=f"huggingtweets {__version__}")
+    debug = _Parser(add_help=False)  # every command has it
+    debug.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                      metavar="{demo,train,data,generate,export,push,delete}")
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
-        p.add_argument("--epochs", type=float, help="passes over the posts, all trained; the best on validation is kept "
-                       f"(default: {_recipe('epochs')}; a pre-trained base stops sooner once validation stops improving)")
-        p.add_argument("--seed", type=int, help=f"seed for splitting, training and sampling (default: {_default('seed')})")
-        p.add_argument("-n", "--num-samples", type=int, help=f"posts to generate at the end (default: {_default('num_samples')})")
-        p.add_argument("--prompt", help="text every generated post starts with")
-        p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
-        p.add_argument("--checkpoint-minutes", type=float,
-                       help=f"training time between checkpoints for --resume; shorter runs write none "
-                            f"(default: {_default('checkpoint_minutes')})")
-        p.add_argument("--overwrite", action="store_true", help="replace the bot already in the output folder")
-        p.add_argument("--fp16-zip", action="store_true", help="half-precision weights in the zip: half the download")
-        tracked(p)
-        p.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+    def command(name: Command | str, help_text: str) -> argparse.ArgumentParser:
+        p = commands.add_parser(name, help=help_text, parents=[debug])
+        if name in get_args(Command):
+            _add_options(p, name)  # type: ignore[arg-type]
+        return p
 
-    def tracked(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--wandb", choices=WANDB_MODES,
-                       help="W&B tracking (default: WANDB_MODE, else online when logged in, else offline)")
-        p.add_argument("--wandb-project", help=f"W&B project (default: {_default('wandb_project')})")
-        p.add_argument("--wandb-entity", help="W&B user or team (default: your own)")
+    command("demo", "train a small bot on the built-in fictional persona, offline")
+    command("data", "fetch and clean only: print the stats table, write data/")
+    command("train", "fetch posts, clean them, fine-tune a model, sample posts")
 
-    demo = commands.add_parser("demo", help="train a small bot on the built-in fictional persona, offline")
-    common(demo)
-
-    def data_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("sources", nargs="+", metavar="SOURCE",
-                       help="up to 3: an X archive zip, a CSV/JSON/JSONL/TXT file, @user@instance (Mastodon), "
-                            "name.bsky.social (Bluesky), @user (X) or `sample`")
-        p.add_argument("--source", choices=SOURCE_KINDS, help="read every SOURCE as this kind instead of guessing")
-        p.add_argument("--max-posts", type=int,
-                       help=f"most recent posts to fetch per live account (default: {_default('max_posts')})")
-        p.add_argument("--refresh", action="store_true", help="download live accounts again instead of reusing raw/")
-        p.add_argument("--text-column", help="the column holding the posts, if it isn't found by name")
-        p.add_argument("--drop-replies", action="store_true", help="leave replies out of the training data")
-        p.add_argument("--keep-newlines", action="store_true", help="keep line breaks inside posts")
-        p.add_argument("--mentions", choices=("keep", "drop"), default="keep", help="keep or drop @mentions")
-
-    data = commands.add_parser("data", help="fetch and clean only: print the stats table, write data/")
-    data_options(data)
-    data.add_argument("--out", type=Path, help="output folder (default: bots/<handle>)")
-    data.add_argument("--seed", type=int, help=f"seed for the split and the mixing (default: {_default('seed')})")
-    data.add_argument("--overwrite", action="store_true", help="replace the bot already in the output folder")
-    tracked(data)
-    data.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
-
-    train = commands.add_parser("train", help="fetch posts, clean them, fine-tune a model, sample posts")
-    data_options(train)
-    train.add_argument("--base-model", help=f"hub id, local folder, or `scratch` (default: {_default('base_model')})")
-    train.add_argument("--learning-rate", type=float,
-                       help=f"peak learning rate (default: {_recipe('learning_rate')}, lower for wider bases)")
-    train.add_argument("--batch-size", type=int, help=f"blocks per step (default: {_recipe('batch_size')})")
-    train.add_argument("--block-size", type=int, help=f"tokens per block (default: {_recipe('block_size')})")
-    train.add_argument("--keep-copies", action="store_true",
-                       help="keep samples that repeat a training post (flagged) instead of replacing them")
-    train.add_argument("--continue", dest="continue_from", metavar="BOT_DIR",
-                       help="train that finished bot further on the posts newer than its newest, with a replay of its "
-                            "old ones (SOURCE: the same account, or a newer archive or file)")
-    train.add_argument("--lora", action="store_true", help="train LoRA adapters (merged on export) instead of all weights")
-    train.add_argument("--lora-rank", type=int, help=f"adapter rank (default: {_default('lora_rank')})")
-    train.add_argument("--lora-alpha", type=int, help=f"adapter scale numerator (default: {_default('lora_alpha')})")
-    train.add_argument("--lora-targets", help="comma-separated module names (default: peft's for the model)")
-    common(train)
-
-    generate = commands.add_parser("generate", help="write new posts with a trained model")
-    generate.add_argument("model", metavar="MODEL_DIR", help="a bot's folder, such as bots/<handle>, or a model folder (or hub id)")
-    generate.add_argument("--prompt", default="", help="text every post starts with")
-    generate.add_argument("-n", "--num-samples", type=int, default=_default("num_samples"), help="how many posts (default: %(default)s)")
-    generate.add_argument("--seed", type=int, help="make the samples reproducible")
+    generate = command("generate", "write new posts with a trained model")
+    generate.add_argument("model", metavar="MODEL_DIR", help="a bot's folder, such as bots/<handle>, or a model folder "
+                                                             "(or hub id)")
+    generate.add_argument("--seed", type=int, help="make the samples reproducible (default: new ones each time)")
     generate.add_argument("--no-int8", dest="int8", action="store_false",
                           help="on a CPU, sample with the float32 weights (default: int8 copies, several times faster)")
-    generate.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
-    export = commands.add_parser("export", help="write a bot as one GGUF file, with an Ollama Modelfile")
+    export = command("export", "write a bot as one GGUF file, with an Ollama Modelfile")
     export.add_argument("bot", metavar="BOT_DIR", help="a bot's folder, such as bots/<handle> (or its model folder)")
     export.add_argument("--gguf", action="store_true", required=True,
                         help="write <name>.gguf and Modelfile beside the model folder, for llama.cpp and Ollama")
     export.add_argument("--quant", choices=QUANTS, default="q8_0",
                         help="weights as 8-bit blocks (q8_0, a quarter of float32) or float16 (default: %(default)s)")
-    export.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
-    push = commands.add_parser("push", help="upload a model folder to the Hugging Face Hub (token: HF_TOKEN)")
+    push = command("push", "upload a model folder to the Hugging Face Hub (token: HF_TOKEN)")
     push.add_argument("model", metavar="MODEL_DIR", help="a bot's model folder, such as bots/<handle>/model")
     push.add_argument("--repo-id", required=True, help="user/name (or org/name) of the repo to create or update")
     push.add_argument("--public", action="store_true", help="make a new repo public (default: private)")
-    push.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
-    delete = commands.add_parser("delete", help="delete a model repo from the Hugging Face Hub (token: HF_TOKEN)")
+    delete = command("delete", "delete a model repo from the Hugging Face Hub (token: HF_TOKEN)")
     delete.add_argument("--repo-id", required=True, help="user/name of the repo to delete")
     delete.add_argument("--yes", action="store_true", help="delete without asking")
-    delete.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     return parser
 
 
@@ -213,27 +182,12 @@ def _data(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> Any:
     """The `BotConfig` for demo, train and data, from whichever of its flags the command has."""
-    from dataclasses import fields as config_fields
+    from .config import BotConfig
 
-    from .config import GROUPS, BotConfig
-
-    # a flag named as a BotConfig option sets it; left out (None, or False for a switch), the
-    # option keeps its default. Flags that need turning into the option's type are read below.
-    names = {f.name for options in (BotConfig, *GROUPS.values()) for f in config_fields(options)} - set(GROUPS)
-    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
-    fields = {name: value for name, value in given.items() if value is not None and value is not False}
-    fields.pop("lora_targets", None)
-    if getattr(args, "overwrite", False):
-        fields["if_bot_exists"] = "replace"
-    if hasattr(args, "mentions"):
-        fields["keep_mentions"] = args.mentions == "keep"
-    if getattr(args, "lora_targets", None):
-        fields["lora_targets"] = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
+    fields = _config_fields(args)
     if args.command == "demo":
         fields.update(sources=(DEMO_SOURCE,), base_model="scratch")
-    else:
-        fields["sources"] = tuple(args.sources)
-    return BotConfig.of(out_dir=args.out, **fields)
+    return BotConfig.of(**fields)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -255,7 +209,8 @@ def _generate(args: argparse.Namespace) -> int:
     from .models import load_model
     from .post_format import ends_at_line_break
 
-    SampleOptions(num_samples=args.num_samples, prompt=args.prompt)  # validates -n and --prompt the same way
+    given = _config_fields(args)
+    options = SampleOptions(**{k: v for k, v in given.items() if k != "seed"})  # validated as for `train`
     check_seed(args.seed)
     model_dir = str(BotFolder.model_path(args.model))  # a bot folder, its model/, a model folder, a hub id
     model, tokenizer = load_model(model_dir)
@@ -264,8 +219,8 @@ def _generate(args: argparse.Namespace) -> int:
     learned = folder.learned_texts() if folder else None
     copies = CopyDetector(learned, tokenizer) if learned is not None else None
     # status on stderr: stdout holds only the posts, for pipes
-    print(f"• Writing {args.num_samples} posts with {model_dir}", file=sys.stderr, flush=True)
-    run = sample_posts(model, tokenizer, prompt=args.prompt, n=args.num_samples, seed=args.seed, copies=copies,
+    print(f"• Writing {options.num_samples} posts with {model_dir}", file=sys.stderr, flush=True)
+    run = sample_posts(model, tokenizer, prompt=options.prompt, n=options.num_samples, seed=args.seed, copies=copies,
                        int8=args.int8, keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
     _print_samples(run.texts, [s.copy for s in run.posts])
     return 0

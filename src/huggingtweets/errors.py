@@ -11,6 +11,8 @@ the notebook's own fix (a field to fill, a choice to make) comes with it:
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 class HuggingTweetsError(Exception):
     """A problem the user can fix; its message says how (``fix``, or the message's own end),
@@ -19,21 +21,23 @@ class HuggingTweetsError(Exception):
     library's: what a caller of `make_bot` sees in a traceback."""
 
     def __init__(self, message: str, *, fix: str | None = None, notebook_fix: str | None = None,
-                 library_fix: str | None = None) -> None:
+                 library_fix: str | None = None, names: dict[str, str] | None = None) -> None:
         self.what = message.rstrip(".")
         self.fix = fix
         self.notebook_fix = notebook_fix
         self.library_fix = library_fix
+        self.names = names or {}  # front door → what happened, in its words (config.option_error)
         said = library_fix or fix
         super().__init__(f"{self.what}. {said}" if said else message)
 
 
-def error_line(error: HuggingTweetsError, door: str = "cli") -> str:
+def error_line(error: HuggingTweetsError, door: Literal["cli", "notebook"] = "cli") -> str:
     """`Error: <what happened>. <what to do>.`: how a front door (``cli`` or ``notebook``) shows a mistake."""
     fix = error.notebook_fix if door == "notebook" and error.notebook_fix else error.fix
+    what = error.names.get(door, error.what)
     if fix:
-        return f"Error: {error.what}. {fix.rstrip('.')}."
-    return f"Error: {str(error).rstrip('.')}."
+        return f"Error: {what}. {fix.rstrip('.')}."
+    return f"Error: {what if door in error.names else str(error).rstrip('.')}."
 
 
 def cause(error: BaseException) -> str:

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from ._io import atomic_path
 from .bot_folder import BotFolder
 from .clean import stats_table
-from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape
+from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape, label
 from .errors import ConfigError, as_user_error, error_line
 from .events import (
     Event,
@@ -39,7 +39,7 @@ from .events import (
 )
 from .pipeline import Bot, PreparedData, prepare_data, train_bot
 from .plots import plot_predictions
-from .sources.x import COOKIES_ENV
+from .sources.x import COOKIES_ENV, COOKIES_LABEL, UPLOAD_LABEL
 from .tracking import tracking
 
 
@@ -142,22 +142,22 @@ class App:
         self.handles = [w.Text(placeholder=p, description=f"Person {i + 1}", layout=w.Layout(width="420px"))
                         for i, p in enumerate(("@user@instance, name.bsky.social, a file path or sample",
                                                "optional: a second person", "optional: a third person"))]
-        self.source = w.Dropdown(options=("auto", *SOURCE_KINDS), value="auto", description="Source")
+        self.source = w.Dropdown(options=("auto", *SOURCE_KINDS), value="auto", description=label("source"))
         self.upload = w.FileUpload(accept=".zip,.js,.csv,.tsv,.json,.jsonl,.txt", multiple=True,
-                                   description="X archive / CSV", **fit)
+                                   description=UPLOAD_LABEL, **fit)
         self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
                                     description="W&B key", layout=w.Layout(width="420px"))
         self.x_cookies = w.Password(placeholder="only for @handles on X: auth_token=…; ct0=…",
-                                    description="X cookies", layout=w.Layout(width="420px"))
+                                    description=COOKIES_LABEL, layout=w.Layout(width="420px"))
         self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary", **fit)
         self.posts_log = _Log(w)
         # --- 2. train ---
-        self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description="Base model",
+        self.base_model = w.Dropdown(options=BASE_MODELS, value=state.default_base, description=label("base_model"),
                                      layout=w.Layout(width="420px"))
         self.base_note = w.HTML()  # the chosen base's size, licence and cost
         self.base_model.observe(lambda _: self._describe_base(), names="value")
         self._describe_base()
-        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs or RECIPE_EPOCHS, description="Epochs")
+        self.epochs = w.Dropdown(options=EPOCH_CHOICES, value=state.epochs or RECIPE_EPOCHS, description=label("epochs"))
         self.train_button = w.Button(description="Train", icon="cogs", button_style="primary", disabled=True, **fit)
         self.continue_button = w.Button(description="Continue with newer posts", icon="plus", disabled=True,
                                         tooltip="read the same people again (or a newer upload) and train the bot "
@@ -167,7 +167,7 @@ class App:
         self.train_log = _Log(w)
         # --- 3. generate ---
         self.prompt = w.Text(placeholder="optional: how every post starts, e.g. My dream is",
-                             description="Prompt", layout=w.Layout(width="420px"))
+                             description=label("prompt"), layout=w.Layout(width="420px"))
         self.generate_button = w.Button(description="Generate", icon="pencil", button_style="primary",
                                         disabled=True, **fit)
         self.samples_table = w.HTML()

@@ -384,7 +384,8 @@ def _sample(config: BotConfig, data: PreparedData, base: _Base, m: dict[str, Any
             f"the trained model wrote no usable post (every sample it drew was empty), so nothing was exported"
             f" (validation perplexity {m['perplexity_after']:.1f})", fix="Train longer with more --epochs, or try "
             "another base model", notebook_fix="Train longer (more Epochs), or choose another base model")
-    m = {**m, "copy_rate": run.copy_rate, "samples_drawn": run.drawn, "sampling_precision": run.precision}
+    m = {**m, "copy_rate": run.copy_rate, "samples_written": len(run.posts), "samples_drawn": run.drawn,
+         "sampling_precision": run.precision}
     on_event(StageFinished("generate", "\n".join(run.texts),
                            Sampled(run.texts, [s.copy for s in run.posts], run.copy_rate)))
     return run.posts, m

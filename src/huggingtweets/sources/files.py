@@ -35,8 +35,11 @@ REPOST_COLUMNS = ("is_retweet", "is_repost", "retweeted", "isretweet", "reblog")
 # X's own: "Thu Nov 03 08:50:26 +0000 2022" (parsed by hand: strptime is slow on large archives)
 _X_TIME = re.compile(r"\w{3} (\w{3}) (\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d) (\d{4})")
 _MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-NAME_THE_COLUMN = {"fix": "Name the one holding the posts with --text-column",
-                   "notebook_fix": "Rename the one holding the posts to `text` and upload the file again"}
+NAME_THE_COLUMN: dict[str, Any] = {
+    "fix": "Name the one holding the posts with --text-column",
+    "notebook_fix": "Rename the one holding the posts to `text` and upload the file again",
+    "library_fix": "Name the one holding the posts with text_column=",
+}
 
 
 def read_posts(

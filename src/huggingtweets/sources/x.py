@@ -23,6 +23,8 @@ from ..post import Post, Profile
 from ..recipe import MAX_POSTS
 
 COOKIES_ENV = "HUGGINGTWEETS_X_COOKIES"
+UPLOAD_LABEL = "X archive / CSV"  # the notebook's fields these texts point to
+COOKIES_LABEL = "X cookies"
 ARCHIVE_HOWTO = (
     "Download your archive from X (Settings → Your account → Download an archive of your data) "
     "and pass the zip: huggingtweets train twitter-archive.zip"
@@ -34,14 +36,14 @@ COOKIES_HOWTO = (
 # the same two routes in the notebook's terms: its upload button and its cookie field
 ARCHIVE_HOWTO_NOTEBOOK = (
     "Download your archive from X (Settings → Your account → Download an archive of your data) "
-    "and upload the zip with “X archive / CSV”"
+    f"and upload the zip with “{UPLOAD_LABEL}”"
 )
 COOKIES_HOWTO_NOTEBOOK = (
     "Or read X as yourself: run %pip install \"huggingtweets[twscrape]\" in a cell and paste the auth_token "
-    "and ct0 cookies of a browser logged in to x.com into “X cookies” (\"auth_token=...; ct0=...\")"
+    f"and ct0 cookies of a browser logged in to x.com into “{COOKIES_LABEL}” (\"auth_token=...; ct0=...\")"
 )
-BOTH = {"fix": f"{ARCHIVE_HOWTO}. {COOKIES_HOWTO}", "notebook_fix": f"{ARCHIVE_HOWTO_NOTEBOOK}. {COOKIES_HOWTO_NOTEBOOK}"}
-ARCHIVE = {"fix": ARCHIVE_HOWTO, "notebook_fix": ARCHIVE_HOWTO_NOTEBOOK}
+BOTH: dict[str, Any] = {"fix": f"{ARCHIVE_HOWTO}. {COOKIES_HOWTO}", "notebook_fix": f"{ARCHIVE_HOWTO_NOTEBOOK}. {COOKIES_HOWTO_NOTEBOOK}"}
+ARCHIVE: dict[str, Any] = {"fix": ARCHIVE_HOWTO, "notebook_fix": ARCHIVE_HOWTO_NOTEBOOK}
 _RATE_LIMIT_WAIT = 15 * 60  # seconds: X's rate-limit windows are 15 minutes
 FETCH_TIMEOUT = 45 * 60  # seconds for a whole fetch: 3,200 posts with two rate-limit waits fit
 X_HOME = "https://x.com"  # asked once before twscrape starts: is X there at all?
@@ -103,7 +105,7 @@ def _with_twscrape(handle: str, cookie_text: str, max_posts: int) -> tuple[list[
     if pool.refused:
         raise SourceError(f"X refused your cookies ({pool.refused})",
                           fix=f"Log in to x.com again and copy fresh auth_token and ct0 cookies into {COOKIES_ENV}",
-                          notebook_fix="Log in to x.com again and paste fresh auth_token and ct0 cookies into “X cookies”")
+                          notebook_fix=f"Log in to x.com again and paste fresh auth_token and ct0 cookies into “{COOKIES_LABEL}”")
     if user is None:
         raise SourceError(f"X has no account @{handle}. Check the spelling")
     if not tweets:
