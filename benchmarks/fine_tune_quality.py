@@ -63,7 +63,7 @@ from huggingtweets.post import Post
 from huggingtweets.post_format import post_separator
 from huggingtweets.recipe import GENERATION_DEFAULTS, choose_recipe
 from huggingtweets.sources import fetch_posts
-from huggingtweets.train import train_model
+from huggingtweets.train import TrainRun, train_model
 from huggingtweets.voice import style_check
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -220,7 +220,7 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
             tracing[0] += time.perf_counter() - started
 
     started = time.perf_counter()
-    result = train_model(model, tokenizer, train, evals, recipe, output_dir=work / "ours", seed=seed, on_event=on_event)
+    result = train_model(model, tokenizer, train, evals, recipe, TrainRun(work / "ours", seed=seed, on_event=on_event))
     wall = time.perf_counter() - started - tracing[0]
     m = result.metrics
     return model, tokenizer, wall, {"recipe": recipe.__dict__, "steps": m["steps"], "best_epoch": m["best_epoch"],

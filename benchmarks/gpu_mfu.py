@@ -36,7 +36,7 @@ def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision
 
     from huggingtweets.events import TrainProgress
     from huggingtweets.recipe import Recipe
-    from huggingtweets.train import train_model
+    from huggingtweets.train import TrainRun, train_model
 
     torch.manual_seed(0)
     config = GPT2Config(n_positions=block, **shape)
@@ -52,8 +52,8 @@ def measure(shape: dict[str, int], block: int, batch: int, steps: int, precision
 
     with tempfile.TemporaryDirectory() as tmp:
         recipe = Recipe(epochs=1, learning_rate=6e-4, batch_size=batch, block_size=block, warmup_ratio=0.0)
-        result = train_model(model, None, train, evals, recipe, output_dir=Path(tmp), precision=precision,
-                             compile=compile, on_event=clock)
+        result = train_model(model, None, train, evals, recipe,
+                             TrainRun(Path(tmp), precision=precision, compile=compile, on_event=clock))
     first, last = 3, max(times)
     tokens_per_second = (last - first) * batch * block / (times[last] - times[first])
     n = model.num_parameters() - model.transformer.wpe.weight.numel()
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--peak-tflops", type=float, help="the device's dense bf16 peak, if not in the table")
     parser.add_argument("--tiny", action="store_true", help="a 2-layer model with 256-token blocks (CPU check)")
-    parser.add_argument("--compile", action="store_true", help="train_model(compile=True): torch.compile the model")
+    parser.add_argument("--compile", action="store_true", help="TrainRun(compile=True): torch.compile the model")
     args = parser.parse_args()
 
     import transformers

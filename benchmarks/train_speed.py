@@ -31,7 +31,7 @@ from huggingtweets.events import TrainProgress
 from huggingtweets.models import build_scratch_model, load_model
 from huggingtweets.pipeline import prepare_data
 from huggingtweets.recipe import SCRATCH, Recipe
-from huggingtweets.train import train_model
+from huggingtweets.train import TrainRun, train_model
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "trump_tweets.csv"
 ORIGINAL = {"block_size": 1024, "batch_size": 1, "epochs": 4, "learning_rate": 1.372e-4}
@@ -66,8 +66,7 @@ def run(recipe: dict, base: Path, texts: list[str], eval_texts: list[str], work:
         plan = Recipe(epochs=recipe["epochs"], learning_rate=recipe["learning_rate"], batch_size=recipe["batch_size"],
                       block_size=recipe["block_size"], warmup_ratio=0.0)
         result = train_model(model, tokenizer, train, evals, plan,
-                             output_dir=work / f"ckpt-{recipe['block_size']}-{recipe['batch_size']}",
-                             on_event=on_event)
+                             TrainRun(work / f"ckpt-{recipe['block_size']}-{recipe['batch_size']}", on_event=on_event))
         final_loss = result.metrics["eval_loss_after"]
     except _Reached:
         final_loss = curve[-1][1]

@@ -27,7 +27,7 @@ def memorised(tmp_path_factory):
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.models import load_base_model
     from huggingtweets.recipe import Recipe
-    from huggingtweets.train import train_model
+    from huggingtweets.train import TrainRun, train_model
 
     texts = [PLANTED] * 100 + VARIED  # ~2 posts in 5: it parrots often, not always
     work = tmp_path_factory.mktemp("memorised")
@@ -39,7 +39,7 @@ def memorised(tmp_path_factory):
     evals = pack_blocks(texts[:40], tokenizer, block_size=64)
     events: list = []
     recipe = Recipe(epochs=12, learning_rate=5e-3, batch_size=8, block_size=64, warmup_ratio=0.0)
-    result = train_model(model, tokenizer, train, evals, recipe, output_dir=work / "checkpoints", on_event=events.append)
+    result = train_model(model, tokenizer, train, evals, recipe, TrainRun(work / "checkpoints", on_event=events.append))
     return model, tokenizer, result, events
 
 

@@ -59,13 +59,13 @@ def _taught(model_dir, tmp_path):
 
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.recipe import Recipe
-    from huggingtweets.train import train_model
+    from huggingtweets.train import TrainRun, train_model
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     blocks = pack_blocks(TEXTS, tokenizer, block_size=64)
     train_model(model, tokenizer, blocks, blocks, Recipe(epochs=8, learning_rate=5e-3, batch_size=8, block_size=64,
-                                                         warmup_ratio=0.0), output_dir=tmp_path / "checkpoints")
+                                                         warmup_ratio=0.0), TrainRun(tmp_path / "checkpoints"))
     model.save_pretrained(model_dir)
     return model_dir
 

@@ -22,13 +22,13 @@ def poet(tmp_path_factory):
 
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.recipe import Recipe
-    from huggingtweets.train import train_model
+    from huggingtweets.train import TrainRun, train_model
 
     work = tmp_path_factory.mktemp("poet")
     model, tokenizer = load_base_model("scratch", texts=[POEM] * 300, folder=work / "base", shape=TINY)
     blocks = pack_blocks([POEM] * 300, tokenizer, block_size=64)
     recipe = Recipe(epochs=8, learning_rate=5e-3, batch_size=8, block_size=64, warmup_ratio=0.0)
-    train_model(model, tokenizer, blocks, blocks, recipe, output_dir=work / "checkpoints")
+    train_model(model, tokenizer, blocks, blocks, recipe, TrainRun(work / "checkpoints"))
     return model, tokenizer
 
 

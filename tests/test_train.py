@@ -55,10 +55,10 @@ def test_a_checkpoint_that_meets_a_full_disk_is_the_disk_full_error(memorised, t
     monkeypatch.setattr(transformers.Trainer, "train", save_fails)
     blocks = pack_blocks(["the ferry is late again"] * 8, tokenizer, block_size=64)
     with pytest.raises(RuntimeError, match="unexpected pos"):  # room left on the disk: not ours to name
-        train.train_model(model, tokenizer, blocks, blocks, SHORT, output_dir=tmp_path / "checkpoints")
+        train.train_model(model, tokenizer, blocks, blocks, SHORT, train.TrainRun(tmp_path / "checkpoints"))
     monkeypatch.setattr(train, "disk_full", lambda path: True)
     with pytest.raises(OSError) as caught:
-        train.train_model(model, tokenizer, blocks, blocks, SHORT, output_dir=tmp_path / "checkpoints")
+        train.train_model(model, tokenizer, blocks, blocks, SHORT, train.TrainRun(tmp_path / "checkpoints"))
     assert caught.value.errno == errno.ENOSPC and "checkpoints" in caught.value.filename
 
 
@@ -70,7 +70,7 @@ def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300
 
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.models import load_base_model
-    from huggingtweets.train import train_model
+    from huggingtweets.train import TrainRun, train_model
 
     model, tokenizer = load_base_model("scratch", texts=[PLANTED] + VARIED, folder=tmp_path / "base", shape=TINY,
                                        seed=0, reuse=True)
@@ -78,8 +78,8 @@ def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300
     evals = pack_blocks(VARIED[40:], tokenizer, block_size=64)
     recipe = Recipe(epochs=epochs, learning_rate=1e-2, batch_size=8, block_size=64, warmup_ratio=0.0, **recipe_fields)
     result = train_model(model, tokenizer, train, evals, recipe,
-                         output_dir=tmp_path / "checkpoints", checkpoint_seconds=checkpoint_seconds, resume=resume,
-                         on_event=on_event or (lambda e: None))
+                         TrainRun(tmp_path / "checkpoints", checkpoint_seconds=checkpoint_seconds, resume=resume,
+                                  on_event=on_event or (lambda e: None)))
     return model, result, evals
 
 
@@ -198,3 +198,40 @@ def test_the_fine_tuning_recipe_learns_its_validation_posts_last() -> None:
 
     assert choose_recipe(pretrained=True).refit_epochs > 0 and choose_recipe(pretrained=True, epochs=2).refit_epochs > 0
     assert choose_recipe(pretrained=False).refit_epochs == 0  # the scratch recipe was never measured with it
+
+
+def test_patience_ends_training_only_past_the_floor_of_steps() -> None:
+    from types import SimpleNamespace
+
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from huggingtweets.train import KeepBest
+
+    model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=20, n_positions=8))
+    best = KeepBest(model, checkpoint_seconds=1e9, patience=2, min_steps=40)
+    args, control = SimpleNamespace(output_dir="unused"), SimpleNamespace(should_training_stop=False)
+    best.on_train_begin(args, SimpleNamespace(global_step=0), control)
+    for step, loss in ((10, 3.0), (20, 3.1), (30, 3.2)):  # two without a new best, but under the floor
+        best.on_evaluate(args, SimpleNamespace(global_step=step, max_steps=100), control, metrics={"eval_loss": loss})
+    assert not control.should_training_stop and best.step == 10
+    best.on_evaluate(args, SimpleNamespace(global_step=40, max_steps=100), control, metrics={"eval_loss": 3.3})
+    assert control.should_training_stop and best.stopped
+    assert best.on_substep_end(args, None, control) is None  # any other event of the Trainer's: nothing
+
+
+def test_a_non_finite_loss_ends_training_with_one_line() -> None:
+    from types import SimpleNamespace
+
+    from huggingtweets.errors import TrainingError, error_line
+    from huggingtweets.train import FiniteLoss
+
+    check, state = FiniteLoss(1e-3), SimpleNamespace(global_step=7, max_steps=50)
+    check.on_log(None, state, None, logs={"loss": float("nan")})  # before training: train_model's own check
+    check.on_train_begin(None, state, None)
+    check.on_log(None, state, None, logs={"loss": 2.5})
+    with pytest.raises(TrainingError) as caught:
+        check.on_log(None, state, None, logs={"eval_loss": float("inf")})
+    assert error_line(caught.value) == ("Error: training diverged: the validation loss became inf at step 7 of 50, so "
+                                        "nothing was exported. Train again with a lower --learning-rate (this run "
+                                        "used 0.001; try 0.00025).")
+    assert "learning_rate" in str(caught.value)  # a library caller reads the parameter's name

@@ -50,7 +50,7 @@ from .post_format import post_separator
 from .recipe import Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .tracking import tracking
-from .train import choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
+from .train import TrainRun, choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
 from .voice import MIN_POSTS, VOICE_POSTS, style_check
 
 
@@ -335,11 +335,9 @@ def _train(config: BotConfig, data: PreparedData, base: _Base, main: bool,
     elif main:
         shutil.rmtree(checkpoints, ignore_errors=True)  # another run's steps would mix with ours
     old_before = _old_validation_loss(data, base)
-    result = train_model(
-        base.model, base.tokenizer, base.train_blocks, base.eval_blocks, recipe,
-        output_dir=checkpoints, seed=config.seed, resume=config.train.resume,
-        checkpoint_seconds=config.train.checkpoint_minutes * 60, on_event=on_event,
-    )
+    result = train_model(base.model, base.tokenizer, base.train_blocks, base.eval_blocks, recipe, TrainRun(
+        checkpoints, seed=config.seed, resume=config.train.resume,
+        checkpoint_seconds=config.train.checkpoint_minutes * 60, on_event=on_event))
     # exported in the dtype it was saved in: float16/bfloat16 as saved, float32 otherwise (models.load_model)
     m = {**result.metrics, "base_dtype": base.saved_dtype, "export_dtype": base.saved_dtype,
          "warmup_ratio": recipe.warmup_ratio, "validation_held_out": _held_out(data.splits.held_out)}

@@ -7,7 +7,7 @@ for `resume`) are written only once training has run ``checkpoint_seconds`` sinc
 a short run writes none. The loop reports through `TrainProgress` events and prints nothing:
 
     result = train_model(model, tokenizer, train_blocks, eval_blocks, choose_recipe(pretrained=True),
-                         output_dir=out / "checkpoints", on_event=print)
+                         TrainRun(out / "checkpoints", on_event=print))
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._cpu import keep_freed_memory
 from ._io import disk_full
@@ -31,7 +31,7 @@ from .recipe import CHECKPOINT_MINUTES
 if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-    from .recipe import Recipe
+    from .recipe import Plan, Recipe
 
 
 CHECKPOINT_SECONDS = CHECKPOINT_MINUTES * 60
@@ -78,77 +78,41 @@ def choose_device() -> tuple[str, str]:
     return "cpu", "fp32"
 
 
-def train_model(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    train_blocks: Any,
-    eval_blocks: Any,
-    recipe: Recipe,
-    *,
-    output_dir: Path,
-    seed: int = 42,
-    resume: bool = False,
-    precision: str | None = None,
-    checkpoint_seconds: float = CHECKPOINT_SECONDS,
-    compile: bool = False,
-    on_event: EventHandler = ignore,
-) -> TrainResult:
+@dataclass(frozen=True)
+class TrainRun:
+    """Where and how one training run goes (what it trains, and how long, is the recipe's)."""
+
+    output_dir: Path  # checkpoints, for a resume
+    seed: int = 42
+    resume: bool = False  # continue from the last complete checkpoint in output_dir
+    precision: str | None = None  # "bf16", "fp16", "fp32": the autocast; None: the hardware's best
+    checkpoint_seconds: float = CHECKPOINT_SECONDS  # training time between checkpoints (0: after every step)
+    # torch.compile the model first: a fixed cost of tens of seconds, off until a GPU measurement
+    # shows it paying for itself at a person's data size (benchmarks/gpu_figures.py)
+    compile: bool = False
+    on_event: EventHandler = ignore
+
+
+def train_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train_blocks: Any, eval_blocks: Any,
+                recipe: Recipe, run: TrainRun) -> TrainResult:
     """Fine-tune in place as ``recipe`` says (recipe.py: its epochs, rate, batches, validations
-    and when to stop); with ``resume``, continue from the last checkpoint in ``output_dir``.
-    ``precision`` ("bf16", "fp16", "fp32") overrides the autocast chosen for the hardware; the
-    weights themselves stay in the dtype they have. ``checkpoint_seconds``: training time between
-    checkpoints (0: after every step). ``compile``: `torch.compile` the model first (a fixed cost
-    of tens of seconds; off until a GPU measurement shows it paying for itself at a person's data
-    size: benchmarks/gpu_figures.py)."""
-    from transformers import PrinterCallback, Trainer, TrainingArguments, default_data_collator
+    and when to stop), as ``run`` says (where, seeded how, resumed or not); the weights stay in the
+    dtype they have, whatever the autocast."""
+    from transformers import PrinterCallback, Trainer, default_data_collator
 
     device, auto_precision = choose_device()
-    precision = precision or auto_precision
+    precision = run.precision or auto_precision
     if device == "cpu":
         keep_freed_memory()
     plan = recipe.plan(len(train_blocks), processes=processes())
-    args = TrainingArguments(
-        output_dir=str(output_dir),
-        num_train_epochs=plan.epochs,
-        learning_rate=recipe.learning_rate,
-        lr_scheduler_type="cosine",
-        warmup_steps=plan.warmup_steps,
-        weight_decay=recipe.weight_decay,
-        per_device_train_batch_size=recipe.batch_size,
-        per_device_eval_batch_size=recipe.batch_size,
-        eval_strategy="steps",
-        eval_steps=plan.eval_steps,
-        # checkpoints only serve a resume: _keep_best_callback asks for one when it would save more
-        # training than it costs, and keeps the best epoch's weights in memory
-        save_strategy="no",
-        save_total_limit=1,
-        # the loss every 0.5% of the steps (every step in runs under 200): reading it makes the
-        # host wait for the GPU, which a step of a few milliseconds must not do each time
-        logging_steps=1 / LOG_POINTS,
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",
-        tf32=device == "cuda" and _has_tf32(),  # what autocast leaves in float32 runs on tensor cores too
-        torch_compile=compile,
-        use_cpu=device == "cpu",  # also lets several CPU processes (torchrun) train data-parallel over gloo
-        dataloader_num_workers=0,  # blocks are in memory already
-        dataloader_pin_memory=device == "cuda",
-        report_to="none",  # tracking.py observes; the Trainer does not pick a tracker itself
-        disable_tqdm=True,
-        seed=seed,
-        data_seed=seed,
-    )
+    args = _training_args(run, recipe, plan, device, precision)
+    best = KeepBest(model, run.checkpoint_seconds, patience=recipe.patience, min_steps=recipe.min_steps)
+    callbacks: list[Any] = [Progress(run.on_event), FiniteLoss(recipe.learning_rate), best]  # transformers' protocol
     trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_blocks,
-        eval_dataset=eval_blocks,
-        processing_class=tokenizer,
-        data_collator=default_data_collator,
-        callbacks=[_progress_callback(on_event), _finite_loss_callback(recipe.learning_rate)],
+        model=model, args=args, train_dataset=train_blocks, eval_dataset=eval_blocks, processing_class=tokenizer,
+        data_collator=default_data_collator, callbacks=callbacks,
         optimizers=(_optimizer(model, recipe, fused=device == "cuda"), None),  # the Trainer adds the schedule
     )
-    best = _keep_best_callback(model, checkpoint_seconds, patience=recipe.patience, min_steps=recipe.min_steps)
-    trainer.add_callback(best)
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
 
     # --- before: how surprised is the base model by this person? ---
@@ -159,19 +123,19 @@ def train_model(
                             "a sentence), or try another one")
 
     # --- fine-tune (from the last checkpoint when resuming) ---
-    checkpoint = last_complete_checkpoint(Path(output_dir)) if resume else None
+    checkpoint = last_complete_checkpoint(run.output_dir) if run.resume else None
     first_step = int(Path(checkpoint).name.split("-")[-1]) if checkpoint else 0
     started = time.perf_counter()
     try:
         output = trainer.train(resume_from_checkpoint=checkpoint)
     except RuntimeError as error:  # torch.save meets a full disk as a RuntimeError, not an OSError
-        if disk_full(Path(output_dir)):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"{output_dir} (a checkpoint)") from error
+        if disk_full(run.output_dir):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"{run.output_dir} (a checkpoint)") from error
         raise
     wall = time.perf_counter() - started
 
-    # --- after: the best epoch, put back in place; its loss was measured after that epoch, on the
-    # same blocks, so it is not measured again ---
+    # --- after: the best point, put back in place; its loss was measured there, on the same
+    # blocks, so it is not measured again ---
     best.restore()
     loss_after = best.loss if math.isfinite(best.loss) else _best_eval_loss(trainer.state.log_history)
 
@@ -179,7 +143,6 @@ def train_model(
     refit_steps = _refit(model, tokenizer, eval_blocks, recipe, args, fused=device == "cuda") if recipe.refit_epochs else 0
     block_size = len(train_blocks[0]["input_ids"]) if len(train_blocks) else 0
     step_tokens = recipe.batch_size * args.world_size * block_size  # every process trains on its own batch
-    tokens_seen = (output.global_step + refit_steps) * step_tokens
     tokens_this_run = (output.global_step - first_step + refit_steps) * step_tokens
     return TrainResult(
         metrics={
@@ -192,7 +155,7 @@ def train_model(
             "epochs_trained": round(float(trainer.state.epoch or 0), 2),
             "stopped_early": best.stopped,  # validation stopped improving (Recipe.patience)
             "steps": output.global_step,
-            "tokens_seen": tokens_seen,
+            "tokens_seen": (output.global_step + refit_steps) * step_tokens,
             "tokens_per_second": tokens_this_run / wall if wall > 0 else 0.0,
             "resumed_from_step": first_step,
             "train_seconds": wall,
@@ -211,6 +174,42 @@ def train_model(
         },
         log_history=list(trainer.state.log_history),
         training_args=args.to_dict(),
+    )
+
+
+def _training_args(run: TrainRun, recipe: Recipe, plan: Plan, device: str, precision: str) -> Any:
+    """The Trainer's arguments for ``recipe``'s ``plan`` on this hardware."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(run.output_dir),
+        num_train_epochs=plan.epochs,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=plan.warmup_steps,
+        weight_decay=recipe.weight_decay,
+        per_device_train_batch_size=recipe.batch_size,
+        per_device_eval_batch_size=recipe.batch_size,
+        eval_strategy="steps",
+        eval_steps=plan.eval_steps,
+        # checkpoints only serve a resume: KeepBest asks for one when it would save more training
+        # than it costs, and keeps the best point's weights in memory
+        save_strategy="no",
+        save_total_limit=1,
+        # the loss every 0.5% of the steps (every step in runs under 200): reading it makes the
+        # host wait for the GPU, which a step of a few milliseconds must not do each time
+        logging_steps=1 / LOG_POINTS,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        tf32=device == "cuda" and _has_tf32(),  # what autocast leaves in float32 runs on tensor cores too
+        torch_compile=run.compile,
+        use_cpu=device == "cpu",  # also lets several CPU processes (torchrun) train data-parallel over gloo
+        dataloader_num_workers=0,  # blocks are in memory already
+        dataloader_pin_memory=device == "cuda",
+        report_to="none",  # tracking.py observes; the Trainer does not pick a tracker itself
+        disable_tqdm=True,
+        seed=run.seed,
+        data_seed=run.seed,
     )
 
 
@@ -237,7 +236,7 @@ def _refit(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, blocks: A
     })
     trainer = Trainer(
         model=model, args=refit_args, train_dataset=blocks, processing_class=tokenizer,
-        data_collator=default_data_collator, callbacks=[_finite_loss_callback(recipe.learning_rate)],
+        data_collator=default_data_collator, callbacks=[cast(Any, FiniteLoss(recipe.learning_rate))],
         optimizers=(_optimizer(model, replace(recipe, learning_rate=rate), fused=fused), None),
     )
     trainer.remove_callback(PrinterCallback)  # with tqdm off it would print every log line
@@ -332,142 +331,151 @@ def _best_epoch(log_history: list[dict[str, Any]], epochs: float) -> float | Non
     return epochs if best[1] >= evals[-1][1] else round(best[1], 2)
 
 
-def _finite_loss_callback(learning_rate: float) -> Any:
-    """A `TrainerCallback` that ends training with a `TrainingError` at the first non-finite
-    training or validation loss: a model past that point is broken, and must not be shipped."""
-    from transformers import TrainerCallback
+class Callback:
+    """A Trainer callback without importing transformers when this module loads (the CLI's and the
+    notebook's start stays quick): every event a subclass doesn't handle does nothing, as
+    `transformers.TrainerCallback`'s do."""
 
-    class FiniteLossCallback(TrainerCallback):
-        training = False  # the evaluation before training is checked by train_model: the base is broken
-
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.training = True
-
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-                   **kwargs: Any) -> None:
-            if not self.training:
-                return
-            for key in ("loss", "eval_loss"):
-                value = (logs or {}).get(key)
-                if isinstance(value, (int, float)) and not math.isfinite(value):
-                    what = "training" if key == "loss" else "validation"
-                    raise TrainingError(
-                        f"training diverged: the {what} loss became {value} at step {state.global_step} of "
-                        f"{state.max_steps}, so nothing was exported",
-                        fix=f"Train again with a lower --learning-rate (this run used {learning_rate:g}; "
-                            f"try {learning_rate / 4:g})",
-                        notebook_fix="Train again, or choose another base model (this run's learning rate, "
-                                     f"{learning_rate:g}, was too high for it)")
-
-    return FiniteLossCallback()
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("on_"):
+            return _nothing
+        raise AttributeError(name)
 
 
-def _keep_best_callback(model: PreTrainedModel, checkpoint_seconds: float, *, patience: int | None = None,
-                        min_steps: int = 0) -> Any:
-    """A `TrainerCallback` that keeps the trained weights of the epoch with the lowest validation
-    loss, copied to CPU memory only once training moves on from them (a run whose last epoch is
-    its best copies nothing); ``restore()`` puts them back after training.
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+class FiniteLoss(Callback):
+    """Ends training with a `TrainingError` at the first non-finite training or validation loss:
+    a model past that point is broken, and must not be shipped."""
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = learning_rate
+        self.training = False  # the evaluation before training is checked by train_model: the base is broken
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.training = True
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if not self.training:
+            return
+        for key in ("loss", "eval_loss"):
+            value = (logs or {}).get(key)
+            if isinstance(value, (int, float)) and not math.isfinite(value):
+                what = "training" if key == "loss" else "validation"
+                rate = self.learning_rate
+                raise TrainingError(
+                    f"training diverged: the {what} loss became {value} at step {state.global_step} of "
+                    f"{state.max_steps}, so nothing was exported",
+                    fix=f"Train again with a lower --learning-rate (this run used {rate:g}; try {rate / 4:g})",
+                    notebook_fix=f"Train again, or choose another base model (this run's learning rate, {rate:g}, "
+                                 "was too high for it)",
+                    library_fix=f"Train again with a lower learning_rate (this run used {rate:g}; try {rate / 4:g})")
+
+
+class KeepBest(Callback):
+    """Keeps the trained weights of the point with the lowest validation loss, copied to CPU memory
+    only once training moves on from them (a run whose last point is its best copies nothing);
+    ``restore()`` puts them back after training. ``patience`` validations in a row without a new
+    best end training, once ``min_steps`` have run.
 
     It also asks for a checkpoint once ``checkpoint_seconds`` of training have passed since the
     last one (or the start), never at the last step: training's end is exported, not resumed.
     The best so far goes into the checkpoint's folder first (`BEST_RECORD`, `BEST_WEIGHTS`), so a
     checkpoint the Trainer finished (its trainer_state.json, written last) holds it, and a resumed
     run keeps it."""
-    from transformers import TrainerCallback
 
-    def trained() -> dict[str, Any]:
-        return {name: p for name, p in model.named_parameters() if p.requires_grad}
+    def __init__(self, model: PreTrainedModel, checkpoint_seconds: float, *, patience: int | None = None,
+                 min_steps: int = 0) -> None:
+        self.model, self.checkpoint_seconds, self.patience, self.min_steps = model, checkpoint_seconds, patience, min_steps
+        self.training = False
+        self.loss = math.inf
+        self.step: int | None = None  # the step whose weights are the best
+        self.copy: dict[str, Any] | None = None  # their copy, once training has moved past them
+        self.saved = 0.0  # when the last checkpoint was written (or training began)
+        self.stale = 0  # evaluations since the best
+        self.stopped = False  # by us: validation stopped improving
 
-    class KeepBestCallback(TrainerCallback):
-        training = False
-        loss = math.inf
-        step: int | None = None  # the step whose weights are the best
-        copy: dict[str, Any] | None = None  # their copy, once training has moved past them
-        saved = 0.0  # when the last checkpoint was written (or training began)
-        stale = 0  # evaluations since the best
-        stopped = False  # by us: validation stopped improving
+    def _trained(self) -> dict[str, Any]:
+        return {name: p for name, p in self.model.named_parameters() if p.requires_grad}
 
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.training, self.saved = True, time.monotonic()
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.training, self.saved = True, time.monotonic()
+        checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if state.global_step and (checkpoint / BEST_RECORD).is_file():  # resumed: the best before the cut
+            record = json.loads((checkpoint / BEST_RECORD).read_text(encoding="utf-8"))
+            self.loss, self.step, self.stale = record["loss"], record["step"], record.get("stale", 0)
+            if (checkpoint / BEST_WEIGHTS).is_file():
+                from safetensors.torch import load_file
+
+                self.copy = load_file(checkpoint / BEST_WEIGHTS)
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
+                    **kwargs: Any) -> None:
+        loss = (metrics or {}).get("eval_loss", math.inf)
+        if self.training and loss < self.loss:  # the model as it is now is the best
+            self.loss, self.step, self.copy, self.stale = loss, state.global_step, None, 0
+        elif self.training:
+            self.stale += 1
+            if self.patience is not None and self.stale >= self.patience and state.global_step >= self.min_steps:
+                control.should_training_stop = self.stopped = state.global_step < state.max_steps
+
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.step is not None and self.copy is None:  # this step moves the weights past the best
+            self.copy = {name: p.detach().to("cpu", copy=True) for name, p in self._trained().items()}
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # the Trainer saves right after this, before any evaluation of this step
+        if state.global_step >= state.max_steps or time.monotonic() - self.saved < self.checkpoint_seconds:
+            return
+        control.should_save = True  # on every process: the Trainer saves together
+        if self.step is not None and state.is_world_process_zero:  # one writer for the record
+            from safetensors.torch import save_file
+
             checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if state.global_step and (checkpoint / BEST_RECORD).is_file():  # resumed: the best before the cut
-                record = json.loads((checkpoint / BEST_RECORD).read_text(encoding="utf-8"))
-                self.loss, self.step, self.stale = record["loss"], record["step"], record.get("stale", 0)
-                if (checkpoint / BEST_WEIGHTS).is_file():
-                    from safetensors.torch import load_file
+            checkpoint.mkdir(parents=True, exist_ok=True)
+            if self.copy is not None:  # else the best is these weights: the checkpoint's own
+                save_file({k: v.contiguous() for k, v in self.copy.items()}, checkpoint / BEST_WEIGHTS)
+            (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step, "stale": self.stale}),
+                                                  encoding="utf-8")
 
-                    self.copy = load_file(checkpoint / BEST_WEIGHTS)
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.saved = time.monotonic()
 
-        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
-                        **kwargs: Any) -> None:
-            loss = (metrics or {}).get("eval_loss", math.inf)
-            if self.training and loss < self.loss:  # the model as it is now is the best
-                self.loss, self.step, self.copy, self.stale = loss, state.global_step, None, 0
-            elif self.training:
-                self.stale += 1
-                if patience is not None and self.stale >= patience and state.global_step >= min_steps:
-                    control.should_training_stop = self.stopped = state.global_step < state.max_steps
+    def restore(self) -> None:
+        """Put the best weights back, when training went on past them."""
+        import torch
 
-        def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if self.step is not None and self.copy is None:  # this step moves the weights past the best
-                self.copy = {name: p.detach().to("cpu", copy=True) for name, p in trained().items()}
-
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            # the Trainer saves right after this, before any evaluation of this step
-            if state.global_step >= state.max_steps or time.monotonic() - self.saved < checkpoint_seconds:
-                return
-            control.should_save = True  # on every process: the Trainer saves together
-            if self.step is not None and state.is_world_process_zero:  # one writer for the record
-                from safetensors.torch import save_file
-
-                checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-                checkpoint.mkdir(parents=True, exist_ok=True)
-                if self.copy is not None:  # else the best is these weights: the checkpoint's own
-                    save_file({k: v.contiguous() for k, v in self.copy.items()}, checkpoint / BEST_WEIGHTS)
-                (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step, "stale": self.stale}),
-                                                      encoding="utf-8")
-
-        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.saved = time.monotonic()
-
-        def restore(self) -> None:
-            """Put the best weights back, when training went on past them."""
-            import torch
-
-            self.training = False
-            if self.copy is None:
-                return
-            with torch.no_grad():
-                for name, p in trained().items():
-                    p.copy_(self.copy[name].to(p.device))
-
-    return KeepBestCallback()
+        self.training = False
+        if self.copy is None:
+            return
+        with torch.no_grad():
+            for name, p in self._trained().items():
+                p.copy_(self.copy[name].to(p.device))
 
 
-def _progress_callback(on_event: EventHandler) -> Any:
-    """A `TrainerCallback` that turns the Trainer's logs into `TrainProgress` events."""
-    from transformers import TrainerCallback
+class Progress(Callback):
+    """Turns the Trainer's logs into `TrainProgress` events."""
 
-    class ProgressCallback(TrainerCallback):
-        training = False  # the evaluations before and after training are reported by train_model
+    def __init__(self, on_event: EventHandler) -> None:
+        self.on_event = on_event
+        self.training = False  # the evaluations before and after training are reported by train_model
 
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.training = True
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.training = True
 
-        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.training = False
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.training = False
 
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if state.global_step % state.logging_steps:  # the bar moves on steps whose loss isn't read
-                on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), {}))
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if state.global_step % state.logging_steps:  # the bar moves on steps whose loss isn't read
+            self.on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), {}))
 
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-                   **kwargs: Any) -> None:
-            if not self.training:
-                return
-            metrics = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float))}
-            if "eval_loss" in metrics:
-                metrics["perplexity"] = perplexity(metrics["eval_loss"])
-            on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), metrics))
-
-    return ProgressCallback()
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if not self.training:
+            return
+        metrics = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float))}
+        if "eval_loss" in metrics:
+            metrics["perplexity"] = perplexity(metrics["eval_loss"])
+        self.on_event(TrainProgress(state.global_step, state.max_steps, float(state.epoch or 0), metrics))
