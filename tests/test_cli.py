@@ -153,6 +153,16 @@ def test_data_command_cleans_without_training(tmp_path) -> None:
     assert not (tmp_path / "out" / "wandb").exists()  # WANDB_MODE=disabled
 
 
+def test_max_posts_reads_only_a_file_s_newest_posts(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dot.csv").write_text("text,created_at\n" + "".join(
+        f"Post number {i}: the ferry is late and Kevin is on the roof again. {'x' * 100},2025-03-{i % 28 + 1:02d}T{i % 24:02d}:00:00Z\n"
+        for i in range(300)))
+    assert call_main(["data", "dot.csv", "--max-posts", "50", "--out", "out"], capsys)[0] == 0
+    stats = json.loads((tmp_path / "out" / "data" / "stats.json").read_text())["handles"][0]
+    assert stats["downloaded"] == 50  # not an hour of training on all 300
+
+
 def test_data_command_tracks_a_preprocess_run_when_asked(tmp_path) -> None:
     (tmp_path / "dot.txt").write_text("\n".join(f"Post number {i}: the ferry is late and Kevin is on the roof "
                                                  f"again. {'x' * 40}" for i in range(200)))

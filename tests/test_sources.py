@@ -5,7 +5,7 @@ import json
 import pytest
 from helpers import TRUMP_CSV, needs_trump_csv
 
-from huggingtweets.errors import SourceError
+from huggingtweets.errors import SourceError, error_line
 from huggingtweets.sources import fetch_posts, read_posts, source_kind
 
 
@@ -46,8 +46,9 @@ def test_a_jsonl_post_holding_a_line_separator_is_one_post(tmp_path) -> None:
 def test_unknown_columns_are_listed_with_the_flag_to_pick_one(tmp_path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("when,words\n2024-01-01,hello there friend\n", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"columns are 'when', 'words'.*--text-column"):
-        read_posts(path)
+    with pytest.raises(SourceError, match=r"columns are 'when', 'words'.*text_column=") as caught:
+        read_posts(path)  # a Python caller reads the parameter; the CLI, its flag
+    assert error_line(caught.value).endswith("Name the one holding the posts with --text-column.")
     posts, _ = read_posts(path, text_column="words")
     assert posts[0].text == "hello there friend" and posts[0].created_at is None
 
@@ -69,7 +70,7 @@ def test_a_text_column_without_text_names_the_other_columns(tmp_path) -> None:
     path = tmp_path / "nested.json"
     path.write_text(json.dumps([{"id": 1}, {"id": 2, "tweet": {"full_text": "hi"}, "body_text": "hello there"}]))
     with pytest.raises(SourceError, match=r"column 'tweet' holds no text \(its values are empty and objects\); "
-                                          r"its other columns are 'id', 'body_text'.*--text-column"):
+                                          r"its other columns are 'id', 'body_text'.*text_column="):
         read_posts(path)
     assert [p.text for p in read_posts(path, text_column="body_text")[0]] == ["hello there"]
 
@@ -127,3 +128,19 @@ def test_a_file_with_impossible_dates_still_reads(tmp_path) -> None:
         for i, d in enumerate(["nan", "Thu Feb 31 08:50:26 +0000 2022", "2024-01-01T10:00:00+99:00", "1e300"])))
     fetched = fetch_posts(str(path))
     assert len(fetched.posts) == 4 and all(p.created_at is None for p in fetched.posts)
+
+
+def test_max_posts_keeps_each_person_s_newest_posts_from_any_source(tmp_path) -> None:
+    csv = tmp_path / "dot.csv"  # oldest first, as many exports are
+    csv.write_text("text,created_at\n" + "".join(f"post {i} about the tide,2025-01-{i:02d}T10:00:00Z\n"
+                                                  for i in range(1, 21)))
+    assert len(fetch_posts(str(csv)).posts) == 20  # a file's every post by default
+    newest = fetch_posts(str(csv), max_posts=5).posts
+    assert [p.text for p in newest] == [f"post {i} about the tide" for i in range(16, 21)]  # in the file's order
+    undated = tmp_path / "notes.txt"
+    undated.write_text("\n".join(f"note number {i} from the harbour" for i in range(10)))
+    assert [p.text for p in fetch_posts(str(undated), max_posts=3).posts] == [
+        f"note number {i} from the harbour" for i in range(3)]  # no dates: the first N, as the file holds them
+    sample = fetch_posts("sample", max_posts=40).posts
+    every = fetch_posts("sample").posts
+    assert len(sample) == 40 and min(p.created_at for p in sample) >= sorted(p.created_at for p in every)[-40]

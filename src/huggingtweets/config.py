@@ -94,7 +94,8 @@ class DataOptions:
 
     source: SourceKind | None = option(None, "read every SOURCE as this kind instead of guessing", label="Source",
                                        choices=SOURCE_KINDS)  # None: told by each source's shape
-    max_posts: int = option(MAX_POSTS, "most recent posts to fetch per live account (default: {default})")
+    max_posts: int | None = option(None, "read only each person's newest N posts (default: every post of a file or "
+                                   f"archive; a live account's {MAX_POSTS:,}, as X's API served)", metavar="N")
     refresh: bool = option(False, "download live accounts again instead of reusing raw/")
     text_column: str | None = option(None, "the column holding the posts, if it isn't found by name")
     keep_newlines: bool = option(False, "keep line breaks inside posts")  # the original found samples better without
@@ -106,7 +107,7 @@ class DataOptions:
                                         "250", flag="")  # the library's only
 
     def __post_init__(self) -> None:
-        if self.max_posts < 1:
+        if self.max_posts is not None and self.max_posts < 1:
             raise option_error("max_posts", f"must be at least 1, got {self.max_posts}")
         if not 0 < self.validation_fraction < 0.5:
             raise option_error("validation_fraction", f"must be between 0 and 0.5, got {self.validation_fraction}")

@@ -47,7 +47,7 @@ from .models import add_lora, load_base_model
 from .plots import plot_losses, plot_predictions
 from .post import Post, Profile
 from .post_format import post_separator
-from .recipe import Recipe, choose_recipe
+from .recipe import MAX_POSTS, Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .tracking import tracking
 from .train import TrainRun, choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
@@ -127,7 +127,7 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
         result = fetch_posts(
             spec, kind=kind, text_column=config.data.text_column, max_posts=config.data.max_posts,
             cache_dir=cache_dir if main else None, refresh=config.data.refresh,
-            on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts)),
+            on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts or MAX_POSTS)),
             newer_than=previous.last_post(hint) if previous and kind in LIVE else None,
         )
         reused = " (from raw/; --refresh downloads them again)" if result.reused else ""

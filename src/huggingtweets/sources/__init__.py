@@ -78,43 +78,57 @@ def fetch_posts(
     *,
     kind: str | None = None,
     text_column: str | None = None,
-    max_posts: int = MAX_POSTS,
+    max_posts: int | None = None,
     cache_dir: Path | None = None,
     refresh: bool = False,
     on_progress: Callable[[int], None] = lambda n: None,
     http: Http | None = None,
     newer_than: datetime | None = None,
 ) -> Fetched:
-    """Read all posts of one person from ``spec`` (``kind`` forces the source). With
-    ``newer_than``, a live source is read again from its newest post back to that date only."""
+    """Read the posts of one person from ``spec`` (``kind`` forces the source): the newest
+    ``max_posts`` of them, or every post of a file or archive and `MAX_POSTS` of a live account
+    when None. With ``newer_than``, a live source is read again from its newest post back to that
+    date only."""
     kind = kind or source_kind(spec)
+    limit = max_posts or MAX_POSTS  # how far back a live account is read
     if kind not in KINDS:
         raise SourceError(f"unknown source '{kind}'. Use one of {', '.join(KINDS)}")
     if kind == "sample":
         posts, profile = load_sample()
-        return Fetched(posts, profile)
+        return Fetched(newest(posts, max_posts), profile)
     if kind == "archive":
         posts, profile = read_archive(Path(spec))
-        return Fetched(posts, profile)
+        return Fetched(newest(posts, max_posts), profile)
     if kind == "file":
         posts, handle = read_posts(Path(spec), text_column=text_column)
-        return Fetched(posts, Profile(handle=handle, display_name=handle, source="file"))
+        return Fetched(newest(posts, max_posts), Profile(handle=handle, display_name=handle, source="file"))
     if kind == "x":
-        posts, profile = fetch_x(spec, max_posts=max_posts)
+        posts, profile = fetch_x(spec, max_posts=limit)
         return Fetched(posts, profile)
 
     cache = PageCache(cache_dir, kind, handle_hint(spec, kind)) if cache_dir else None
     if cache and (refresh or newer_than):
         cache.clear()
     if cache and (done := cache.finished()):
-        return Fetched(done[0][:max_posts], done[1], cached=True, reused=True)
+        return Fetched(done[0][:limit], done[1], cached=True, reused=True)
     fetch = fetch_mastodon if kind == "mastodon" else fetch_bluesky
     with http or Http() as client:
-        posts, profile = fetch(spec, max_posts=max_posts, cache=cache, http=client, on_progress=on_progress,
+        posts, profile = fetch(spec, max_posts=limit, cache=cache, http=client, on_progress=on_progress,
                                newer_than=newer_than)
     if cache:
         cache.finish(posts, profile)
     return Fetched(posts, profile, cached=cache is not None)
+
+
+def newest(posts: list[Post], n: int | None) -> list[Post]:
+    """The ``n`` newest of ``posts`` in their own order (all of them when None); when some have
+    no date, the first ``n`` as the file holds them."""
+    if n is None or len(posts) <= n:
+        return posts
+    if not all(p.created_at for p in posts):
+        return posts[:n]
+    kept = {id(p) for p in sorted(posts, key=lambda p: p.created_at, reverse=True)[:n]}  # type: ignore[arg-type, return-value]
+    return [p for p in posts if id(p) in kept]
 
 
 __all__ = ["Fetched", "fetch_posts", "source_kind", "handle_hint", "read_archive", "read_posts", "load_sample"]
