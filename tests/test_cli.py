@@ -35,6 +35,8 @@ def test_demo_prints_the_table_and_the_posts(demo_run) -> None:
     assert any(line.startswith("Posts kept") for line in lines)
     numbered = [line for line in lines if line.strip()[:3] in ("1. ", "2. ", "3. ")]
     assert len(numbered) == 3
+    assert "AI-generated with huggingtweets, not written by the person" in result.stderr  # the posts' label
+    assert "loss.png (the loss curve) and predictions.png" in result.stdout  # every file the bot folder holds
     assert "validation perplexity" in result.stdout
 
 
@@ -59,8 +61,9 @@ def test_generate_from_the_demo_model(demo_run) -> None:
     _, out = demo_run
     result = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--seed", "1")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
+    lines = result.stdout.strip().splitlines()  # the posts only, for a pipe; their label on stderr
     assert len(lines) == 2 and all(line.split(". ", 1)[1].startswith("Kevin") for line in lines)
+    assert "AI-generated" in result.stderr
     again = run_cli("generate", str(out), "--prompt", "Kevin", "-n", "2", "--seed", "1")  # the bot's folder
     assert again.returncode == 0 and again.stdout == result.stdout, again.stderr
     floats = run_cli("generate", str(out / "model"), "--prompt", "Kevin", "-n", "2", "--no-int8")

@@ -14,7 +14,7 @@ pytest.importorskip("ipywidgets", reason="the notebook app needs ipywidgets (pip
 
 from helpers import TINY, tiny_notebook  # noqa: E402
 
-from huggingtweets.notebook import AI_LABEL, App, AppState, download_link, samples_html  # noqa: E402
+from huggingtweets.notebook import SHARED_LABEL, App, AppState, download_link, samples_html  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "huggingtweets-demo.ipynb"
 
@@ -277,7 +277,7 @@ def test_samples_are_escaped_and_labelled_when_shared() -> None:
     assert "near-copy" in table
     from urllib.parse import quote
 
-    assert quote(AI_LABEL) in table
+    assert quote(SHARED_LABEL) in table
 
 
 def test_under_voila_the_link_points_at_voilas_file_route(monkeypatch, tmp_path) -> None:

@@ -163,8 +163,10 @@ def _train(args: argparse.Namespace) -> int:
         bot = make_bot(_config(args), on_event=view)
     finally:
         view.close()
+    folder = bot.folder
     print(f"\nThe bot is in {bot.out_dir}: model/ (with its model card), {bot.zip_path.name}, "
-          "samples.jsonl, metrics.json.")
+          f"{folder.samples_path.name}, {folder.metrics_path.name}, {folder.loss_plot.name} (the loss curve) and "
+          f"{folder.predictions_plot.name} (its posts as a picture).")
     print(f"Write more posts: huggingtweets generate {bot.model_dir} --prompt \"My dream is\"")
     return 0
 
@@ -252,6 +254,11 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _print_samples(texts: list[str], copies: list[bool]) -> None:
+    """The posts on stdout, one a line; their label above them on stderr, so a pipe gets posts only."""
+    from .post_format import AI_LABEL
+
+    print(f"  {AI_LABEL}, not written by the person: label them so wherever you share them", file=sys.stderr,
+          flush=True)
     for i, (text, copy) in enumerate(zip(texts, copies), 1):
         print(f"{i:4}. {text}" + ("  [near-copy of a training post]" if copy else ""))
 

@@ -39,6 +39,7 @@ from .events import (
 )
 from .pipeline import Bot, PreparedData, prepare_data, train_bot
 from .plots import plot_predictions
+from .post_format import AI_LABEL
 from .sources.x import COOKIES_ENV, COOKIES_LABEL, UPLOAD_LABEL
 from .tracking import tracking
 
@@ -78,7 +79,7 @@ BASE_MODELS = tuple(b.model for b in BASES)
 RECIPE_EPOCHS = 0.0
 EPOCH_CHOICES = (("the recipe's", RECIPE_EPOCHS), ("1", 1.0), ("2", 2.0), ("4", 4.0), ("8", 8.0), ("20", 20.0))
 N_SAMPLES = SampleOptions().num_samples  # posts per "Generate": the CLI's default, as the original wrote
-AI_LABEL = "🤖 AI-generated with huggingtweets"  # on every shared post
+SHARED_LABEL = f"🤖 {AI_LABEL}"  # on every shared post
 
 
 @dataclass
@@ -553,7 +554,7 @@ def samples_html(samples: list[Any]) -> str:
     """The posts as a table: text, copy flag, and links to share each one, labelled as AI-made."""
     rows = []
     for i, sample in enumerate(samples, 1):
-        shared = quote(f"{sample.text}\n\n{AI_LABEL}")
+        shared = quote(f"{sample.text}\n\n{SHARED_LABEL}")
         share = (f'<a href="https://x.com/intent/post?text={shared}" target="_blank">X</a> · '
                  f'<a href="https://bsky.app/intent/compose?text={shared}" target="_blank">Bluesky</a>')
         copy = "⚠ near-copy of a training post" if sample.copy else ""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_path
+from .post_format import AI_LABEL
 
 
 def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "") -> Path:
@@ -38,7 +39,6 @@ def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "
     return path
 
 
-AI_LABEL = "AI-generated with huggingtweets: not written by"
 
 
 def plot_predictions(posts: list[str], who: str, path: Path, *, prompt: str = "") -> Path:
@@ -62,7 +62,7 @@ def plot_predictions(posts: list[str], who: str, path: Path, *, prompt: str = ""
     fig.text(0.04, y / total, f"@{who} bot" + (f" — “{prompt}”" if prompt else ""), fontsize=12,
              fontweight="bold", va="top")
     y -= 0.38
-    fig.text(0.04, y / total, f"{AI_LABEL} @{who}", fontsize=8.5, color="#b00020", va="top")
+    fig.text(0.04, y / total, f"{AI_LABEL}: not written by @{who}", fontsize=8.5, color="#b00020", va="top")
     y -= 0.3
     for text, h in zip(wrapped, heights):
         box = h * line + 0.14

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
 # control characters (tab and line breaks kept) and "�": nobody types them
 _NO_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
+AI_LABEL = "AI-generated with huggingtweets"  # beside every post a bot writes, wherever it is shown or shared
+
 
 def post_separator(tokenizer: PreTrainedTokenizerBase) -> str:
     """The text that separates posts, where each one starts and ends: the tokenizer's own
