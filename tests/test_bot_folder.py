@@ -94,3 +94,10 @@ def test_claiming_a_folder_marks_it_and_refuses_a_user_s_own_files(tmp_path) -> 
 def test_an_out_folder_whose_name_is_too_long_is_one_line(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"can't write to .* \(File name too long\)"):
         BotFolder(tmp_path / ("a" * 300)).claim()
+
+
+def test_a_bot_is_named_after_its_people_whatever_its_folder_is_called(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "bots" / "gullhaven_dot-2"))  # a second bot of the same person
+    assert bot.name() == "gullhaven_dot-2"  # no stats: the folder's name
+    (bot.data_dir / "stats.json").write_text(json.dumps({"handles": [{"handle": "gullhaven_dot"}, {"handle": "len"}]}))
+    assert bot.handles() == ["gullhaven_dot", "len"] and bot.name() == "gullhaven_dot-len"  # as its zip is named

@@ -135,7 +135,7 @@ def test_download_links_the_zip_which_loads(clicked, tmp_path) -> None:
     app, folder, seen = clicked
     shown = seen["zip link"]  # IPython's FileLink, as Jupyter shows it
     href = re.search(r"href='([^']+)'", shown).group(1)
-    assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and "MB)" in shown
+    assert href == "bots/gullhaven_dot/gullhaven_dot.zip" and re.search(r"\(\d[\d,.]* [KM]B\)$", shown)
     with zipfile.ZipFile(folder / href) as zf:
         zf.extractall(tmp_path)
     out = pipeline("text-generation", model=str(tmp_path / "gullhaven_dot"))("Kevin", max_new_tokens=5, min_length=0)
@@ -148,7 +148,10 @@ def test_the_gguf_button_links_the_gguf_and_its_modelfile(clicked) -> None:
     app, folder, _ = clicked
     assert app.gguf_button.button_style == "success", app.download_log.error_line.value
     links = [re.search(r"href='([^']+)'", o["data"]["text/html"]).group(1) for o in app.download_link.outputs]
-    assert links == ["bots/gullhaven_dot/gullhaven_dot.gguf", "bots/gullhaven_dot/Modelfile"]
+    # the zip's link stays; the GGUF is named as the zip; a small file's size is in KB, never "0.0 MB"
+    assert links == ["bots/gullhaven_dot/gullhaven_dot.zip", "bots/gullhaven_dot/gullhaven_dot.gguf",
+                     "bots/gullhaven_dot/Modelfile"]
+    assert re.search(r"Modelfile</a>\s*\(\d+ KB\)", app.download_link.outputs[-1]["data"]["text/html"])
     assert "ollama create gullhaven_dot -f Modelfile" in app.download_log.text.value
     assert len(GGUFReader(folder / links[0]).tensors) > 10
 
@@ -317,3 +320,18 @@ def test_notebook_runs_top_to_bottom_pressing_every_button(tmp_path, monkeypatch
     links = [o["data"]["text/html"] for s in states if s["model_name"] == "OutputModel"
              for o in s["state"].get("outputs", []) if "text/html" in o.get("data", {})]
     assert any("href='bots/gullhaven_dot/gullhaven_dot.zip'" in link for link in links)
+
+
+def test_training_shows_its_step_and_time_left(monkeypatch) -> None:
+    from huggingtweets import notebook
+    from huggingtweets.events import TrainProgress
+
+    app = App(AppState())
+    view = notebook._View(app, app.train_log)
+    clock = iter([100.0, 130.0])
+    monkeypatch.setattr(notebook.time, "monotonic", lambda: next(clock))
+    view(TrainProgress(step=1, total_steps=101, epoch=0.01, metrics={}))
+    assert app.live.value.startswith("step 1 of 101 · epoch 0.01")
+    view(TrainProgress(step=11, total_steps=101, epoch=0.11, metrics={"loss": 3.2}))  # 10 steps in 30 s
+    assert app.live.value == "step 11 of 101 · 0:30 elapsed, about 4:30 left · epoch 0.11 · loss 3.200"
+    assert (app.progress.value, app.progress.max) == (11, 101)

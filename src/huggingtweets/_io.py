@@ -119,6 +119,12 @@ def disk_full(path: Path, *, margin: int = 64 * 2**20) -> bool:
         return False
 
 
+def file_size(path: Path) -> str:
+    """A file's size as people read it: "12 KB" under a megabyte, "1.5 MB" above."""
+    size = Path(path).stat().st_size
+    return f"{max(1, round(size / 1e3)):,} KB" if size < 1e6 else f"{size / 1e6:,.1f} MB"
+
+
 def _umask() -> int:
     """The process's umask (only readable by setting it, so it is set back at once)."""
     mask = os.umask(0o022)

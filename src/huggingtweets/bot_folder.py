@@ -190,6 +190,22 @@ class BotFolder:
                                   "the bot again") from error
         return texts
 
+    def handles(self) -> list[str]:
+        """Whose posts the bot learned (data/stats.json), or none when that can't be read."""
+        try:
+            stats = json.loads((self.data_dir / "stats.json").read_text(encoding="utf-8"))
+            return [str(row["handle"]) for row in stats["handles"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def name(self) -> str:
+        """The bot's name, as its zip, GGUF and repo are called: its people's handles
+        (config.bot_name), else the folder's name."""
+        from .config import bot_name
+
+        handles = self.handles()
+        return bot_name(handles) if handles else self.path.name
+
     def original_base(self) -> str | None:
         """The pretrained model its first version was fine-tuned from ("gpt2", a folder, "scratch"),
         read from metrics.json alone; None when it can't be told."""

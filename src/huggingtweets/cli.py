@@ -193,11 +193,11 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ._io import file_size
     from .gguf_export import export_gguf
 
     written = export_gguf(args.bot, quant=args.quant)
-    size = written.gguf.stat().st_size / 1e6
-    print(f"Wrote {written.gguf} ({size:,.1f} MB, {written.quant}, {written.tensors} tensors, {written.architecture}) "
+    print(f"Wrote {written.gguf} ({file_size(written.gguf)}, {written.quant}, {written.tensors} tensors, {written.architecture}) "
           f"and {written.modelfile}")
     name = written.gguf.stem.lower()
     print(f"Run it with Ollama: cd {written.gguf.parent} && ollama create {name} -f Modelfile && ollama run {name} "

@@ -60,7 +60,8 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
         raise ConfigError(f"GGUF export knows GPT-2, Llama, Qwen2 and Qwen3 models; {model_dir} is "
                           f"{config.model_type!r}", fix="Train the bot on gpt2, SmolLM2 or Qwen3 to export it as GGUF")
     out_dir = Path(out_dir) if out_dir else model_dir.parent
-    name = name or (out_dir.name if model_dir.name == "model" else model_dir.name)
+    folder = BotFolder.holding(model_dir)
+    name = name or (folder.name() if folder else model_dir.name)  # a bot's GGUF is named as its zip
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     description = _description(model_dir / "README.md")

@@ -17,6 +17,7 @@ import html
 import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ._io import atomic_path
+from ._io import atomic_path, file_size
 from .bot_folder import BotFolder
 from .clean import stats_table
 from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape, label
@@ -96,6 +97,7 @@ class AppState:
     quiz: Any = None  # the "Bot or not?" game in play (quiz.BotOrNot)
     loaded: tuple[str, Any, Any, Any] | None = None  # (model dir, model, tokenizer, copy check) for generating
     uploads: Path = Path("uploads")  # where uploaded files are saved
+    offered: list[Path] = field(default_factory=list)  # the files whose download links are shown
 
     @classmethod
     def for_this_machine(cls) -> AppState:
@@ -382,8 +384,7 @@ class App:
             files.download(str(bot.zip_path))
             log.line(f"Downloading {bot.zip_path.name}: your browser asks where to save it.")
             return
-        self.download_link.outputs = ()
-        self.download_link.append_display_data(download_link(bot.zip_path))
+        self._show_links(bot.zip_path)
         log.line("Click the link to save the zip.")
 
     def _download_gguf(self, log: _Log) -> None:
@@ -403,10 +404,18 @@ class App:
                 files.download(str(path))
             log.line(f"Downloading {written.gguf.name} and Modelfile: your browser asks where to save them.")
             return
-        self.download_link.outputs = ()
-        for path in (written.gguf, written.modelfile):
-            self.download_link.append_display_data(download_link(path))
+        self._show_links(written.gguf, written.modelfile)
         log.line("Click the links to save the files.")
+
+    def _show_links(self, *paths: Path) -> None:
+        """Links to every file offered so far for this bot, the new ones added: a GGUF's links
+        don't take the zip's away."""
+        offered = [p for p in self.state.offered if p.parent == paths[0].parent and p not in paths]
+        self.state.offered = [*offered, *paths]
+        self.download_link.outputs = ()
+        for path in self.state.offered:
+            if path.is_file():
+                self.download_link.append_display_data(download_link(path))
 
     def _push(self, log: _Log) -> None:
         from .publish import push_model
@@ -519,6 +528,7 @@ class _View:
         self.app, self.log = app, log
         self.loss: float | None = None  # the last training loss, kept while evaluations report
         self.perplexity: float | None = None
+        self.clock: tuple[float, int] | None = None  # (when, step) of the first step seen: the pace's start
 
     def __call__(self, event: Event) -> None:
         bar = self.app.progress
@@ -528,12 +538,13 @@ class _View:
                 self.perplexity = event.metrics["perplexity"]
             if "loss" in event.metrics:
                 self.loss = event.metrics["loss"]
-            parts = [f"epoch {event.epoch:.2f}"]
+            parts = [f"step {event.step:,} of {event.total_steps:,}", self._pace(event),
+                     f"epoch {event.epoch:.2f}"]
             if self.loss is not None:
                 parts.append(f"loss {self.loss:.3f}")
             if self.perplexity is not None:
                 parts.append(f"validation perplexity {self.perplexity:,.1f}")
-            self.app.live.value = " · ".join(parts)
+            self.app.live.value = " · ".join(p for p in parts if p)
         elif isinstance(event, FetchProgress):
             self.log.text.value = "".join(self.log.lines) + f"<pre style='margin:0'>  {event.posts:,} posts</pre>"
         elif isinstance(event, StageStarted):
@@ -542,6 +553,26 @@ class _View:
             self.log.line(f"  {event.message}")  # the stats table and the samples get their own display
         elif isinstance(event, Notice):
             self.log.line(("Warning: " if event.level == "warning" else "  ") + event.message)
+
+
+    def _pace(self, event: TrainProgress) -> str:
+        """"1:05 elapsed, about 3:20 left", the CLI bar's figures (at most: validation may end it sooner)."""
+        now = time.monotonic()
+        if self.clock is None or event.step < self.clock[1]:  # a new run: the pace starts again
+            self.clock = (now, event.step)
+        started, first = self.clock
+        done = event.step - first
+        if done <= 0:
+            return ""
+        left = (now - started) / done * (event.total_steps - event.step)
+        return f"{_clock(now - started)} elapsed, about {_clock(left)} left"
+
+
+def _clock(seconds: float) -> str:
+    """1:05, or 1:02:05 past an hour."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def png_html(path: Path, alt: str) -> str:
@@ -571,7 +602,7 @@ def download_link(path: Path) -> Any:
     from IPython.display import HTML, FileLink
 
     rel = os.path.relpath(path.resolve(), Path.cwd()).replace(os.sep, "/")
-    size = f" ({path.stat().st_size / 1e6:,.1f} MB)"
+    size = f" ({file_size(path)})"
     if not os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
         return FileLink(rel, result_html_prefix="⬇ ", result_html_suffix=size)
     url = f"{os.environ.get('VOILA_SERVER_URL', '/').rstrip('/')}/voila/files/{quote(rel)}"
