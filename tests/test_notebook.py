@@ -335,3 +335,22 @@ def test_training_shows_its_step_and_time_left(monkeypatch) -> None:
     view(TrainProgress(step=11, total_steps=101, epoch=0.11, metrics={"loss": 3.2}))  # 10 steps in 30 s
     assert app.live.value == "step 11 of 101 · 0:30 elapsed, about 4:30 left · epoch 0.11 · loss 3.200"
     assert (app.progress.value, app.progress.max) == (11, 101)
+
+
+def test_the_install_cell_names_its_routes_when_pip_fails(tmp_path, monkeypatch) -> None:
+    """Colab: the package isn't installed yet. A source pip can't install gets one line naming the
+    other routes (a git URL, an uploaded wheel), not a ModuleNotFoundError two lines later."""
+    import importlib.util
+
+    import nbformat
+
+    cell = nbformat.read(NOTEBOOK, as_version=4).cells[1].source
+    assert 'INSTALL_FROM = "huggingtweets"' in cell.splitlines()[2]  # one line to edit, at the top
+    code = cell.replace('INSTALL_FROM = "huggingtweets"', 'INSTALL_FROM = "huggingtweets-0.0.0-py3-none-any.whl"')
+    monkeypatch.chdir(tmp_path)  # no such wheel here: pip fails at once, offline
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SystemExit) as caught:
+        exec(compile(code, "install-cell", "exec"), {})
+    message = str(caught.value)
+    assert message.startswith("Error: pip could not install ./huggingtweets-0.0.0-py3-none-any.whl[notebook] (")
+    assert "git+https://github.com/" in message and "wheel you uploaded" in message and "\n" not in message

@@ -24,11 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_notebooks_install_cell_installs_this_package_by_its_name(tmp_path) -> None:
-    """The notebook's first code cell, run by a fresh Python that lacks huggingtweets, with its
-    `%pip` (IPython runs pip for the kernel's own interpreter) pointed at the wheel built from
-    this tree instead of PyPI: it installs this package, at this version, with its notebook extra."""
+    """The notebook's first code cell, run by a fresh Python that lacks huggingtweets, its
+    INSTALL_FROM pointed at the wheel built from this tree (pip told by its environment to stay
+    offline): it installs this package, at this version, with its notebook extra. Left as it
+    ships, the cell installs the package by its name on PyPI."""
     import json
-    import shlex
+    import os
     import shutil
     import subprocess
     import sys
@@ -41,24 +42,20 @@ def test_the_notebooks_install_cell_installs_this_package_by_its_name(tmp_path) 
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
                     str(wheels), str(tree)], check=True, capture_output=True)
+    wheel = next(wheels.glob("huggingtweets-*.whl"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
 
     notebook = json.loads((ROOT / "huggingtweets-demo.ipynb").read_text(encoding="utf-8"))
     cell = next("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-    lines = []
-    for line in cell.splitlines():
-        if line.strip().startswith("import huggingtweets"):
-            break  # the rest needs the dependencies, which this offline test does not install
-        if line.strip().startswith("%pip install"):
-            args = shlex.split(line.strip().removeprefix("%pip install"))
-            assert args == ["-q", "huggingtweets[notebook]"], "the notebook must install by package name"
-            pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                   "--find-links", str(wheels), *args]
-            line = line[: len(line) - len(line.lstrip())] + f"import subprocess; subprocess.run({pip!r}, check=True)"
-        lines.append(line)
-    subprocess.run([str(python), "-c", "\n".join(lines)], check=True, capture_output=True)
+    assert 'INSTALL_FROM = "huggingtweets"' in cell  # as it ships: by name, from PyPI
+    cell = cell.replace('INSTALL_FROM = "huggingtweets"', f'INSTALL_FROM = {str(wheel)!r}')
+    cell = cell[: cell.index("import huggingtweets as ht")]  # the rest needs the dependencies, not installed here
+    offline = {**os.environ, "PIP_NO_DEPS": "1", "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    run = subprocess.run([str(python), "-c", cell], capture_output=True, text=True, env=offline)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"Installing {wheel}[notebook]" in run.stdout
 
     shown = subprocess.run([str(python), "-c", "import huggingtweets, importlib.metadata as m; "
                             "print(huggingtweets.__version__, m.version('huggingtweets'), "
@@ -66,3 +63,22 @@ def test_the_notebooks_install_cell_installs_this_package_by_its_name(tmp_path) 
                            check=True, capture_output=True, text=True).stdout
     assert shown.startswith(f"{huggingtweets.__version__} {huggingtweets.__version__} ") and "'notebook'" in shown
     assert (venv / "bin" / "huggingtweets").is_file()
+
+
+def test_the_release_workflow_reads_the_version_the_package_has() -> None:
+    """A tag `v<version>` publishes; the workflow's own check reads the version the way it is written."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    check = next(s["run"] for s in steps if s.get("name") == "The tag names the package's version")
+    reader = check.split("version=\"$(", 1)[1].split(")\"\n", 1)[0]  # python -c '...'
+    assert reader.startswith("python -c '")
+    code = reader.removeprefix("python -c '").removesuffix("'")
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == huggingtweets.__version__
+    assert any("twine check --strict" in s.get("run", "") for s in steps)
+    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML reads the key `on` as True
