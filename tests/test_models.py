@@ -100,3 +100,33 @@ def test_a_model_that_does_not_write_text_is_refused_by_name(tmp_path, what) -> 
         with pytest.raises(ModelError, match=rf"the {what} .*{name} is a {kind}, which does not write text left "
                                              "to right. Use a text-generation model such as gpt2"):
             load_model(str(tmp_path / name), what=what)
+
+
+@pytest.mark.parametrize("model_type", ["gpt2", "evilgpt"])
+def test_a_folder_asking_to_run_its_own_code_is_refused_without_asking_or_running_it(tmp_path, model_type,
+                                                                                     monkeypatch) -> None:
+    """transformers asks "Do you wish to run the custom code? [y/N]" for such a folder: one "y"
+    would run it. We never ask and never run it, for a base, a bot's model, or an export."""
+    import json
+    import sys
+
+    from huggingtweets.gguf_export import export_gguf
+
+    folder = tmp_path / "shared-model"
+    folder.mkdir()
+    ran = tmp_path / "ran"
+    (folder / "evil.py").write_text(f"open({str(ran)!r}, 'w').write('ran')\nfrom transformers import GPT2Config\n"
+                                    "class EvilConfig(GPT2Config):\n    model_type = 'evilgpt'\n")
+    (folder / "config.json").write_text(json.dumps({"model_type": model_type, "architectures": ["GPT2LMHeadModel"],
+                                                    "auto_map": {"AutoConfig": "evil.EvilConfig"}}))
+    monkeypatch.setattr(sys, "stdin", None)  # a prompt would fail here rather than wait
+    for what, load in (("base model", lambda: load_base_model(str(folder))),
+                       ("model", lambda: load_model(str(folder))),
+                       ("model", lambda: export_gguf(folder))):
+        with pytest.raises(ModelError) as caught:
+            load()
+        assert error_line(caught.value) == (
+            f"Error: the {what} {folder} asks to run Python code of its own (auto_map in config.json), which "
+            "huggingtweets never runs. Use a model that transformers knows without custom code, such as gpt2, "
+            "distilgpt2 or HuggingFaceTB/SmolLM2-135M.")
+    assert not ran.exists()

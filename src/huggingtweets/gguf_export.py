@@ -23,6 +23,7 @@ from ._io import atomic_path, write_text
 from .bot_folder import BotFolder
 from .card import card_people, join_names
 from .errors import ConfigError
+from .models import refuse_custom_code
 from .post_format import ends_at_line_break, post_format
 from .recipe import GENERATION_DEFAULTS
 
@@ -54,7 +55,8 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
     if not (model_dir / "config.json").is_file():
         raise ConfigError(f"{model_dir} holds no model (no config.json)",
                           fix="Pass a bot's folder (bots/<name>) or its model folder (bots/<name>/model)")
-    config = AutoConfig.from_pretrained(model_dir)
+    refuse_custom_code(model_dir)
+    config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
     arch = ARCHITECTURES.get(config.model_type)
     if arch is None:
         raise ConfigError(f"GGUF export knows GPT-2, Llama, Qwen2 and Qwen3 models; {model_dir} is "
@@ -62,8 +64,8 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
     out_dir = Path(out_dir) if out_dir else model_dir.parent
     folder = BotFolder.holding(model_dir)
     name = name or (folder.name() if folder else model_dir.name)  # a bot's GGUF is named as its zip
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, trust_remote_code=False)
     description = _description(model_dir / "README.md")
 
     target = out_dir / f"{name}.gguf"

@@ -60,7 +60,6 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     is_folder = Path(name).is_dir()
-    other = _other_model(what)
     if not is_folder and not hub.is_hub_id(name):
         if what != "base model":
             raise ModelError(f"no such folder: {name}. Check the path: a bot's model is in bots/<name>/model")
@@ -69,34 +68,32 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     # Offline, huggingface_hub retries every file for about a minute before it looks in its
     # cache; one quick look at the hub first lets a cached model load at once, and a missing
     # one fail at once.
+    if is_folder:
+        refuse_custom_code(Path(name), what)
     offline = not is_folder and not hub.reachable()
     try:
         with hub.offline(offline):
-            config = AutoConfig.from_pretrained(name)
+            # trust_remote_code=False, said: transformers then refuses a model's own code instead of
+            # asking "Do you wish to run the custom code? [y/N]", where one keystroke would run it
+            config = AutoConfig.from_pretrained(name, trust_remote_code=False)
             _check_writes_text(config, name, what)
-            tokenizer = AutoTokenizer.from_pretrained(name)
+            tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
             weights = getattr(torch, dtype)
             try:
                 model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights,
-                                                             attn_implementation="sdpa")
+                                                             attn_implementation="sdpa", trust_remote_code=False)
             except ValueError:  # an architecture without SDPA support
-                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights)
+                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights,
+                                                             trust_remote_code=False)
     except ModelError:
         raise
+    except ValueError as e:
+        if "trust_remote_code" in str(e):  # a hub model that needs its own code, refused before any ran
+            raise _custom_code_error(name, what, "its config asks for it") from e
+        raise _load_error(name, what, is_folder, offline, e) from e
     except Exception as e:  # missing files, a truncated safetensors, an unknown architecture: all one line
-        if is_folder:
-            raise ModelError(
-                f"can't load the {what} in folder {name} ({cause(e)}). "
-                "Point at a folder holding config.json, the weights and the tokenizer"
-            ) from e
-        if offline:
-            raise ModelError(f"can't load the {what} '{name}': the Hugging Face Hub can't be reached and it isn't "
-                             "in the local cache", fix=f"Connect to the internet once to download it, or {other['fix']}",
-                             notebook_fix=f"Connect to the internet once to download it, or {other['notebook_fix']}") from e
-        raise ModelError(f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)})",
-                         fix=f"Check the id and your internet connection, or {other['fix']}",
-                         notebook_fix=f"Check the id and your internet connection, or {other['notebook_fix']}") from e
+        raise _load_error(name, what, is_folder, offline, e) from e
     setattr(model, "saved_dtype", saved_dtype)  # noqa: B010 - what the checkpoint held; training casts to float32
     if tokenizer.pad_token is None:
         tokenizer.pad_token = post_separator(tokenizer)  # only ever padding, masked out
@@ -105,6 +102,45 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+CODE_FILES = ("config.json", "tokenizer_config.json", "processor_config.json", "preprocessor_config.json")
+
+
+def refuse_custom_code(folder: Path, what: str = "model") -> None:
+    """Refuse, in one line, a model folder that asks transformers to run Python code it brings
+    (an ``auto_map`` in its config): huggingtweets never runs a model's own code, and never asks."""
+    import json
+
+    for name in CODE_FILES:
+        path = Path(folder) / name
+        try:
+            asks = "auto_map" in json.loads(path.read_text(encoding="utf-8")) if path.is_file() else False
+        except (OSError, ValueError, TypeError):
+            continue  # loading says what is wrong with it
+        if asks:
+            raise _custom_code_error(str(folder), what, f"auto_map in {name}")
+
+
+def _custom_code_error(name: str, what: str, why: str) -> ModelError:
+    return ModelError(f"the {what} {name} asks to run Python code of its own ({why}), which huggingtweets never runs",
+                      fix="Use a model that transformers knows without custom code, such as gpt2, distilgpt2 or "
+                          "HuggingFaceTB/SmolLM2-135M", notebook_fix="Choose another base model")
+
+
+def _load_error(name: str, what: str, is_folder: bool, offline: bool, e: Exception) -> ModelError:
+    """A model that won't load, in one line: missing files, truncated weights, no connection."""
+    other = _other_model(what)
+    if is_folder:
+        return ModelError(f"can't load the {what} in folder {name} ({cause(e)}). "
+                          "Point at a folder holding config.json, the weights and the tokenizer")
+    if offline:
+        return ModelError(f"can't load the {what} '{name}': the Hugging Face Hub can't be reached and it isn't "
+                          "in the local cache", fix=f"Connect to the internet once to download it, or {other['fix']}",
+                          notebook_fix=f"Connect to the internet once to download it, or {other['notebook_fix']}")
+    return ModelError(f"can't load the {what} '{name}' from the Hugging Face Hub ({cause(e)})",
+                      fix=f"Check the id and your internet connection, or {other['fix']}",
+                      notebook_fix=f"Check the id and your internet connection, or {other['notebook_fix']}")
 
 
 def _other_model(what: str) -> dict[str, str]:
