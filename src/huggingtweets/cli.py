@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Sequence
@@ -24,11 +26,28 @@ from .gguf_export import QUANTS
 DEMO_SOURCE = "sample"
 
 
+# what a terminal obeys rather than shows: control characters (an escape sequence retitles the
+# window, clears the screen, fakes a line) and the marks that reorder text; tab and newline stay
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal should show it: every control character visible as its escape (\\x1b)."""
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                         text)
+
+
+def _print(*values: Any, **kwargs: Any) -> None:
+    """Every line the CLI writes: handles, file names and posts come from input, so they are made
+    inert for the terminal first."""
+    print(*(terminal_safe(str(v)) for v in values), **kwargs)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one `Error:` line naming the fix (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"Error: {message}. Run `{self.prog} --help` to see the options.\n")
+        self.exit(2, terminal_safe(f"Error: {message}. Run `{self.prog} --help` to see the options.") + "\n")
 
 
 def _recipe(field: str) -> str:
@@ -141,12 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         mistake = as_user_error(e)
         if args.debug or mistake is None:
             raise
-        print(error_line(mistake), file=sys.stderr)
+        _print(error_line(mistake), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         advice = (" Run the same command with --resume to continue from the last checkpoint."
                   if args.command in ("train", "demo") else " Run the same command again.")
-        print(f"Error: interrupted.{advice}", file=sys.stderr)
+        _print(f"Error: interrupted.{advice}", file=sys.stderr)
         return 130
 
 
@@ -164,10 +183,10 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         view.close()
     folder = bot.folder
-    print(f"\nThe bot is in {bot.out_dir}: model/ (with its model card), {bot.zip_path.name}, "
+    _print(f"\nThe bot is in {bot.out_dir}: model/ (with its model card), {bot.zip_path.name}, "
           f"{folder.samples_path.name}, {folder.metrics_path.name}, {folder.loss_plot.name} (the loss curve) and "
           f"{folder.predictions_plot.name} (its posts as a picture).")
-    print(f"Write more posts: huggingtweets generate {bot.model_dir} --prompt \"My dream is\"")
+    _print(f"Write more posts: huggingtweets generate {shlex.quote(str(bot.out_dir))} --prompt \"My dream is\"")
     return 0
 
 
@@ -178,7 +197,7 @@ def _data(args: argparse.Namespace) -> int:
     config = _config(args)
     with tracking(config, _TerminalView()) as tracked:
         data = prepare_data(config, tracked.on_event)
-    print(f"Cleaned posts, splits and stats are in {data.out_dir / 'data'}.")
+    _print(f"Cleaned posts, splits and stats are in {data.out_dir / 'data'}.")
     return 0
 
 
@@ -197,11 +216,12 @@ def _export(args: argparse.Namespace) -> int:
     from .gguf_export import export_gguf
 
     written = export_gguf(args.bot, quant=args.quant)
-    print(f"Wrote {written.gguf} ({file_size(written.gguf)}, {written.quant}, {written.tensors} tensors, {written.architecture}) "
+    _print(f"Wrote {written.gguf} ({file_size(written.gguf)}, {written.quant}, {written.tensors} tensors, {written.architecture}) "
           f"and {written.modelfile}")
     name = written.gguf.stem.lower()
-    print(f"Run it with Ollama: cd {written.gguf.parent} && ollama create {name} -f Modelfile && ollama run {name} "
-          f"\"My dream is\"\nor llama.cpp: llama-cli -m {written.gguf} -p \"My dream is\"")
+    folder, gguf, name = (shlex.quote(str(p)) for p in (written.gguf.parent, written.gguf, name))  # pasted into a shell
+    _print(f"Run it with Ollama: cd {folder} && ollama create {name} -f Modelfile && ollama run {name} "
+           f"\"My dream is\"\nor llama.cpp: llama-cli -m {gguf} -p \"My dream is\"")
     return 0
 
 
@@ -221,7 +241,7 @@ def _generate(args: argparse.Namespace) -> int:
     learned = folder.learned_texts() if folder else None
     copies = CopyDetector(learned, tokenizer) if learned is not None else None
     # status on stderr: stdout holds only the posts, for pipes
-    print(f"• Writing {options.num_samples} posts with {model_dir}", file=sys.stderr, flush=True)
+    _print(f"• Writing {options.num_samples} posts with {model_dir}", file=sys.stderr, flush=True)
     run = sample_posts(model, tokenizer, prompt=options.prompt, n=options.num_samples, seed=args.seed, copies=copies,
                        int8=args.int8, keep_newlines=not ends_at_line_break(model.generation_config, tokenizer))
     _print_samples(run.texts, [s.copy for s in run.posts])
@@ -232,8 +252,8 @@ def _push(args: argparse.Namespace) -> int:
     from .publish import push_model
 
     url = push_model(Path(args.model), args.repo_id, private=not args.public)
-    print(f"Pushed {args.model} to {url} ({'public' if args.public else 'private'}).")
-    print(f"Take it down again with: huggingtweets delete --repo-id {args.repo_id}")
+    _print(f"Pushed {args.model} to {url} ({'public' if args.public else 'private'}).")
+    _print(f"Take it down again with: huggingtweets delete --repo-id {args.repo_id}")
     return 0
 
 
@@ -246,10 +266,10 @@ def _delete(args: argparse.Namespace) -> int:
             raise ConfigError(f"deleting {args.repo_id} can't be undone. Pass --yes to confirm")
         answer = input(f"Delete {args.repo_id} from the Hugging Face Hub? This can't be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing deleted.")
+            _print("Nothing deleted.")
             return 1
     delete_model(args.repo_id)
-    print(f"Deleted {args.repo_id}.")
+    _print(f"Deleted {args.repo_id}.")
     return 0
 
 
@@ -257,10 +277,10 @@ def _print_samples(texts: list[str], copies: list[bool]) -> None:
     """The posts on stdout, one a line; their label above them on stderr, so a pipe gets posts only."""
     from .post_format import AI_LABEL
 
-    print(f"  {AI_LABEL}, not written by the person: label them so wherever you share them", file=sys.stderr,
+    _print(f"  {AI_LABEL}, not written by the person: label them so wherever you share them", file=sys.stderr,
           flush=True)
     for i, (text, copy) in enumerate(zip(texts, copies), 1):
-        print(f"{i:4}. {text}" + ("  [near-copy of a training post]" if copy else ""))
+        _print(f"{i:4}. {text}" + ("  [near-copy of a training post]" if copy else ""))
 
 
 class _TerminalView:
@@ -286,21 +306,21 @@ class _TerminalView:
         elif isinstance(event, FetchProgress):
             self._bar(event.max_posts, "  posts", "post").update(event.posts - self.bar.n)
         elif isinstance(event, StageStarted):
-            print(f"• {event.message}", flush=True)
+            _print(f"• {event.message}", flush=True)
         elif isinstance(event, Notice) and event.level == "info":
-            print(f"  {event.message}", flush=True)
+            _print(f"  {event.message}", flush=True)
         elif isinstance(event, Notice):
-            print(f"Warning: {event.message}", file=sys.stderr, flush=True)
+            _print(f"Warning: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, StageFinished):
             self.close()
             if isinstance(event.result, Sampled):
                 _print_samples(event.result.samples, event.result.copies)
-                print(f"  {event.result.copy_rate:.0%} of the samples drawn were near-copies of "
+                _print(f"  {event.result.copy_rate:.0%} of the samples drawn were near-copies of "
                       "training posts" + (" and were replaced" if event.result.copy_rate else ""))
             elif "\n" in event.message:  # a table
-                print(f"\n{event.message}\n", flush=True)
+                _print(f"\n{event.message}\n", flush=True)
             else:
-                print(f"  {event.message}", flush=True)
+                _print(f"  {event.message}", flush=True)
 
     def _bar(self, total: int, desc: str, unit: str) -> Any:
         from tqdm.auto import tqdm

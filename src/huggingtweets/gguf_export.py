@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_path, write_text
+from ._io import atomic_path, safe_name, write_text
 from .bot_folder import BotFolder
 from .card import card_people, join_names
 from .errors import ConfigError
@@ -63,7 +63,8 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
                           f"{config.model_type!r}", fix="Train the bot on gpt2, SmolLM2 or Qwen3 to export it as GGUF")
     out_dir = Path(out_dir) if out_dir else model_dir.parent
     folder = BotFolder.holding(model_dir)
-    name = name or (folder.name() if folder else model_dir.name)  # a bot's GGUF is named as its zip
+    # a bot's GGUF is named as its zip; any name made safe: it goes into a file name, the Modelfile, a shell line
+    name = safe_name(name or (folder.name() if folder else model_dir.name), "model")
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, trust_remote_code=False)
     description = _description(model_dir / "README.md")
@@ -97,16 +98,56 @@ def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str, keep_new
     between posts, and at a line break unless the bot keeps newlines), and every prompt starts
     a new post after that separator, as in training."""
     fmt = post_format(tokenizer, keep_newlines=keep_newlines)
-    lines = [f"# {line}" for line in description.split(". ") if line]
+    if _NOT_FILE_NAME.search(gguf_name):
+        raise ConfigError(f"the GGUF file name {gguf_name!r} can't go into a Modelfile", fix="Name it with letters, "
+                          "digits, dots, dashes and underscores")
+    # Everything from the model's files is quoted for where it goes: the comment lines hold no line
+    # break; the separator reaches the template as a Go string literal (a `{{` or `"""` in it is
+    # text, not a directive); each stop string as Ollama's triple-quoted text, or refused.
+    lines = [f"# {_one_line(line)}" for line in description.split(". ") if line]
     lines += [
         f"FROM ./{gguf_name}",
-        f'TEMPLATE """{fmt.separator}{{{{ .Prompt }}}}"""',
+        f'TEMPLATE """{_template_text(fmt.separator)}{{{{ .Prompt }}}}"""',
         f"PARAMETER temperature {GENERATION_DEFAULTS['temperature']}",
         f"PARAMETER top_p {GENERATION_DEFAULTS['top_p']}",
         f"PARAMETER num_predict {GENERATION_DEFAULTS['max_length']}",
-        *(f'PARAMETER stop """{stop}"""' if "\n" in stop else f'PARAMETER stop "{stop}"' for stop in fmt.modelfile_stops()),
+        *(f'PARAMETER stop {_modelfile_string(stop)}' for stop in fmt.modelfile_stops()),
     ]
     return "\n".join(lines) + "\n"
+
+
+_NOT_FILE_NAME = re.compile(r"[^\w.-]")
+
+
+def _one_line(text: str) -> str:
+    """A comment's text: control characters (line breaks among them) as spaces."""
+    return "".join(" " if not c.isprintable() else c for c in text)
+
+
+def _template_text(text: str) -> str:
+    """``text`` as literal output of Ollama's Go template: as it is when it is plain, else through
+    a string literal (`_go_string`), so nothing in it can close the template's quotes or open an action."""
+    plain = text.isprintable() and not any(c in text for c in '"\\{}')
+    return text if plain else f"{{{{ {_go_string(text)} }}}}"
+
+
+def _go_string(text: str) -> str:
+    """``text`` as a Go string literal, for Ollama's template: no quote, backslash, brace or control
+    character of it left as it is."""
+    escaped = "".join(c if c.isprintable() and c not in '"\\{}' else
+                      f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in text)
+    return f'"{escaped}"'
+
+
+def _modelfile_string(text: str) -> str:
+    """A stop string as Ollama's Modelfile reads it: "..." for plain text, a line break in triple
+    quotes; any other (a quote, a control character) is refused, never written loose."""
+    if text == "\n":
+        return '"""\n"""'
+    if text and '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
+    raise ConfigError(f"the tokenizer's stop text {text!r} can't be written into a Modelfile safely",
+                      fix="Export the model folder itself and run it with transformers")
 
 
 def _write(path: Path, arch: str, model: Any, tokenizer: Any, *, quant: str, name: str, description: str) -> int:
