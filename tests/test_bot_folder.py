@@ -101,3 +101,29 @@ def test_a_bot_is_named_after_its_people_whatever_its_folder_is_called(tmp_path)
     assert bot.name() == "gullhaven_dot-2"  # no stats: the folder's name
     (bot.data_dir / "stats.json").write_text(json.dumps({"handles": [{"handle": "gullhaven_dot"}, {"handle": "len"}]}))
     assert bot.handles() == ["gullhaven_dot", "len"] and bot.name() == "gullhaven_dot-len"  # as its zip is named
+
+
+def test_a_link_out_of_the_bot_folder_is_never_followed(tmp_path) -> None:
+    """A zip from someone else unpacks its links: data/ pointing at the user's own folder must not
+    get our files, and raw/ posts linked to /dev/zero or a pipe must not fill memory or hang."""
+    import os
+
+    bot = _finished(BotFolder(tmp_path / "shared"))
+    theirs = tmp_path / "my-documents"
+    theirs.mkdir()
+    os.rename(bot.data_dir, tmp_path / "old-data")
+    bot.data_dir.symlink_to(theirs, target_is_directory=True)
+    with pytest.raises(ConfigError, match="data is a link") as caught:
+        bot.claim(replace_bot=True)
+    assert len(error_line(caught.value).splitlines()) == 1 and list(theirs.iterdir()) == []
+
+    bot.data_dir.unlink()
+    os.rename(tmp_path / "old-data", bot.data_dir)
+    bot.raw_dir.mkdir()
+    bot.raw_file("file", "zero").symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match="is damaged .*zero.jsonl is not a plain file"):
+        bot.read()
+    bot.raw_file("file", "zero").unlink()
+    os.mkfifo(bot.raw_file("file", "pipe"))
+    with pytest.raises(ConfigError, match="pipe.jsonl is not a plain file"):  # at once, not waiting on a writer
+        bot.read()

@@ -157,6 +157,16 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with Path(path).open(encoding="utf-8") as f:
+MAX_READ_BYTES = 2**30  # a file this program wrote holds a few MB; a bigger one is not one of ours
+
+
+def read_jsonl(path: Path, *, max_bytes: int = MAX_READ_BYTES) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file this program wrote: a regular file (never a device, a pipe
+    or a link, which could stream for ever or read somewhere else) of at most ``max_bytes``."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        raise ValueError(f"{path.name} is not a plain file (a link, a device or a pipe)")
+    if path.stat().st_size > max_bytes:
+        raise ValueError(f"{path.name} holds {path.stat().st_size:,} bytes, more than the {max_bytes:,} it may")
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

@@ -152,6 +152,7 @@ class BotFolder:
                                   notebook_fix="Move that folder away, then press the button again",
                                   library_fix="Pass out_dir= a new or empty folder")
             folder.mkdir(parents=True, exist_ok=True)
+            self.check_no_links()
             if not (folder / MARKER).is_file():
                 write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
                                             "bot is made again.\n")
@@ -172,7 +173,24 @@ class BotFolder:
 
     def raw_files(self) -> list[Path]:
         """The posts as read, one file per person and source (unfinished downloads left out)."""
-        return [p for p in sorted(self.raw_dir.glob("*.jsonl")) if not is_partial(p)]
+        return [p for p in sorted(self.raw_dir.glob("*.jsonl")) if not is_partial(p)] if self._own(self.raw_dir) else []
+
+    def _own(self, path: Path) -> bool:
+        """Whether ``path`` exists as this folder's own (not a link out of it); a link is refused."""
+        if path.is_symlink():
+            raise ConfigError(f"{path} is a link, and huggingtweets reads and writes only a bot folder's own files "
+                              "(a link could lead anywhere: a zip from someone else may hold one)",
+                              fix="Replace the link with a real folder, or make the bot again in a new --out",
+                              notebook_fix="Make the bot again in a new folder",
+                              library_fix="Replace the link with a real folder, or make the bot again in a new out_dir")
+        return path.exists()
+
+    def check_no_links(self) -> None:
+        """Refuse a folder where what the bot writes (raw/, data/, model/, checkpoints/, base/ and
+        the files beside them) is a link: a write there would land wherever the link points."""
+        for path in (self.raw_dir, self.data_dir, self.model_dir, self.checkpoints_dir, self.scratch_dir,
+                     self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
+            self._own(path)
 
     def learned_texts(self) -> list[str] | None:
         """Every post the bot learned, every version's (data/ keeps the old posts with the new):

@@ -96,6 +96,10 @@ def download(
 
 
 def _read_posts(path: Path) -> list[Post]:
+    """The posts of a cache file; a link (a bot folder unzipped from elsewhere may hold one) or a
+    file that isn't plain counts as no cache: the posts are fetched again and the file replaced."""
+    if path.is_symlink() or not path.is_file():
+        return []
     posts = []
     with path.open(encoding="utf-8") as f:
         for line in f:
