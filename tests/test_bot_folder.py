@@ -127,3 +127,25 @@ def test_a_link_out_of_the_bot_folder_is_never_followed(tmp_path) -> None:
     os.mkfifo(bot.raw_file("file", "pipe"))
     with pytest.raises(ConfigError, match="pipe.jsonl is not a plain file"):  # at once, not waiting on a writer
         bot.read()
+
+
+def test_two_runs_into_one_folder_the_second_is_refused_until_the_first_ends(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from huggingtweets.bot_folder import release_folders
+
+    folder = BotFolder(tmp_path / "dot")
+    other_run = [sys.executable, "-c", "import sys; from huggingtweets.bot_folder import BotFolder; "
+                 "from huggingtweets.errors import ConfigError, error_line\n"
+                 "try: BotFolder(sys.argv[1]).claim()\nexcept ConfigError as e: sys.exit(error_line(e))", str(folder.path)]
+    folder.claim()
+    try:
+        refused = subprocess.run(other_run, capture_output=True, text=True)
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == (f"Error: another huggingtweets run is making a bot in {folder.path} right "
+                                          "now. Let it finish (or stop it), or pass --out another folder.")
+        folder.claim()  # this run's own folder, claimed again by it
+    finally:
+        release_folders()
+    assert subprocess.run(other_run, capture_output=True, text=True).returncode == 0  # the first run is over

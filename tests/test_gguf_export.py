@@ -222,3 +222,19 @@ def test_nothing_from_a_model_s_files_adds_a_modelfile_directive(tmp_path, tiny_
     named = export_gguf(_tiny_gpt2(tmp_path / "dot" / "model", tiny_shape), name="x\nSYSTEM evil $(touch y)")
     assert named.gguf.name == "x_SYSTEM_evil_touch_y.gguf"
     assert directives(named.modelfile.read_text()) == ["FROM", "TEMPLATE"] + ["PARAMETER"] * 5
+
+
+def test_export_never_replaces_a_file_it_did_not_write(tmp_path, tiny_shape) -> None:
+    """A downloaded zip unpacks without model/: exporting it writes beside it, into the user's
+    Downloads, where a Modelfile of their own may already be."""
+    model_dir = _tiny_gpt2(tmp_path / "Downloads" / "gullhaven_dot", tiny_shape)
+    theirs = tmp_path / "Downloads" / "Modelfile"
+    theirs.write_text("FROM llama3\n")
+    with pytest.raises(ConfigError, match="Modelfile is already there and huggingtweets did not write it"):
+        export_gguf(model_dir)
+    assert theirs.read_text() == "FROM llama3\n" and not (tmp_path / "Downloads" / "gullhaven_dot.gguf").exists()
+    theirs.unlink()
+    written = export_gguf(model_dir)  # nothing of theirs in the way
+    assert written.modelfile.is_file()
+    with pytest.raises(ConfigError, match="already there"):  # ... and now that one is theirs to keep too
+        export_gguf(model_dir)

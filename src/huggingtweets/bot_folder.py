@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ from .errors import ConfigError, cause
 from .post import Post
 
 MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
+LOCK = ".huggingtweets.lock"  # held (flock) by the run writing the folder: a second run is refused
+_HELD: dict[Path, int] = {}  # the bot folders this process's run holds → their lock file's descriptor
 
 
 def raw_file(folder: Path, source: str, handle: str) -> Path:
@@ -153,6 +156,7 @@ class BotFolder:
                                   library_fix="Pass out_dir= a new or empty folder")
             folder.mkdir(parents=True, exist_ok=True)
             self.check_no_links()
+            self.lock()
             if not (folder / MARKER).is_file():
                 write_text(folder / MARKER, "Written by huggingtweets: the files in this folder are replaced when its "
                                             "bot is made again.\n")
@@ -161,6 +165,28 @@ class BotFolder:
                               fix="Pass --out with a folder you can write to",
                               notebook_fix="Run the notebook from a folder you can write to",
                               library_fix="Pass out_dir= a folder you can write to") from error
+
+    def lock(self) -> None:
+        """Hold this folder for this process's run (until `release_folders`, or the process ends,
+        however it ends): a second run into it, from another terminal or the notebook, is refused
+        in one line instead of the two replacing each other's bot."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; runs there are not guarded against each other
+            return
+        key = self.path.resolve()
+        if key in _HELD:
+            return
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(f"another huggingtweets run is making a bot in {self.path} right now",
+                              fix="Let it finish (or stop it), or pass --out another folder",
+                              notebook_fix="Let the other run finish, or stop it, then press the button again",
+                              library_fix="Let it finish (or stop it), or pass another out_dir") from None
+        _HELD[key] = fd
 
     def raw_posts(self) -> dict[tuple[str, str], list[Post]]:
         """(source, handle) → every post read, unfinished downloads skipped."""
@@ -309,3 +335,9 @@ def first_version(metrics: dict[str, Any], raw: dict[tuple[str, str], list[Post]
         "last_post": max(dates).isoformat() if dates else None,
         "perplexity": metrics.get("perplexity_after"),
     }
+
+
+def release_folders() -> None:
+    """Let go of every bot folder this process's run holds (`BotFolder.lock`): the run is over."""
+    while _HELD:
+        os.close(_HELD.popitem()[1])

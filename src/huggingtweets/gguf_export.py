@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_path, safe_name, write_text
-from .bot_folder import BotFolder
+from .bot_folder import MARKER, BotFolder
 from .card import card_people, join_names
 from .errors import ConfigError
 from .models import refuse_custom_code
@@ -69,10 +69,14 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, trust_remote_code=False)
     description = _description(model_dir / "README.md")
 
-    target = out_dir / f"{name}.gguf"
+    target, modelfile = out_dir / f"{name}.gguf", out_dir / "Modelfile"
+    if not (out_dir / MARKER).is_file():  # not a bot's folder: the files there may be the user's own
+        for path in (target, modelfile):
+            if path.exists() or path.is_symlink():
+                raise ConfigError(f"{path} is already there and huggingtweets did not write it",
+                                  fix="Move it away, or export a bot's folder (bots/<name>)")
     with atomic_path(target) as tmp:
         count = _write(tmp, arch, model, tokenizer, quant=quant, name=name, description=description)
-    modelfile = out_dir / "Modelfile"
     write_text(modelfile, modelfile_text(target.name, tokenizer, description=description,
                                          keep_newlines=not ends_at_line_break(model.generation_config, tokenizer)))
     return GgufFiles(target, modelfile, arch, quant, count)

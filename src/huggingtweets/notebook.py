@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ._io import atomic_path, file_size
-from .bot_folder import BotFolder
+from .bot_folder import BotFolder, release_folders
 from .clean import stats_table
 from .config import SOURCE_KINDS, BotConfig, SampleOptions, ScratchShape, label
 from .errors import ConfigError, as_user_error, error_line
@@ -475,6 +475,7 @@ class App:
         else:
             button.button_style = "success"
         finally:
+            release_folders()  # between steps the bot's folder is free for other runs
             self._enable()
 
     def _enable(self) -> None:

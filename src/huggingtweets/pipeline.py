@@ -20,7 +20,7 @@ from typing import Any
 
 from . import hub
 from ._io import write_json, write_jsonl
-from .bot_folder import BotFolder, FinishedBot
+from .bot_folder import BotFolder, FinishedBot, release_folders
 from .card import CardFacts, join_names, render_card
 from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
@@ -241,9 +241,12 @@ def _held_out(by_handle: dict[str, str]) -> str:
 
 def make_bot(config: BotConfig, on_event: EventHandler = ignore) -> Bot:
     """Run every stage and return the finished bot; W&B watches when enabled (tracking.py)."""
-    with tracking(config, on_event, main=is_main_process()) as tracked:
-        data = prepare_data(config, tracked.on_event)
-        return train_bot(config, data, tracked.on_event, links=tracked.links)
+    try:
+        with tracking(config, on_event, main=is_main_process()) as tracked:
+            data = prepare_data(config, tracked.on_event)
+            return train_bot(config, data, tracked.on_event, links=tracked.links)
+    finally:
+        release_folders()  # the bot's folder was this run's (BotFolder.lock)
 
 
 def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ignore, *,
