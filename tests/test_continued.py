@@ -68,8 +68,11 @@ def test_samples_are_checked_against_every_post_any_version_learned(continued) -
     first, second, _, _ = continued
     learned = BotFolder(second.out_dir).learned_texts()
     assert learned and set(first["learned"]) < set(learned)  # version 1's posts, not only this update's replay
+    from huggingtweets import pipeline
+
     app = App(AppState())
     app.state.bot = second
+    app.state.data = pipeline.PreparedData(second.out_dir, "dot", [], [], {}, pipeline.Splits([], [], {}, 42, {}))
     _, _, copies = app._loaded()  # the notebook's Generate button
     assert isinstance(copies, CopyDetector) and set(first["learned"]) <= set(copies.texts)
 
@@ -103,3 +106,34 @@ def test_with_nothing_new_there_is_nothing_to_continue(continued, tmp_path) -> N
 def test_continuing_a_folder_without_a_bot_is_one_line(tmp_path) -> None:
     with pytest.raises(ConfigError, match="holds no finished bot"):
         make_bot(_config("sample", None, continue_from=str(tmp_path / "nothing")))
+
+
+def test_an_update_that_fails_leaves_the_bot_as_it_was_and_its_posts_new(tmp_path, monkeypatch) -> None:
+    """Ctrl-C, a divergence, kill -9: the update's posts must not count as learned. Its raw/ and
+    data/ go into place only once it has succeeded; the same command then tries again."""
+    from huggingtweets import pipeline
+    from huggingtweets.errors import TrainingError
+
+    posts = sorted(load_sample()[0], key=lambda p: p.created_at)
+    bot = tmp_path / "bots" / "dot"
+    make_bot(_config(_csv(tmp_path / "then" / "dot.csv", posts[: int(len(posts) * CUT)]), bot, base_model="scratch",
+                     epochs=1))
+    before = {p.relative_to(bot): p.read_bytes() for p in sorted(bot.rglob("*")) if p.is_file()}
+    now = _csv(tmp_path / "now" / "dot.csv", posts)
+
+    def diverges(*args, **kwargs):
+        raise TrainingError("training diverged: the training loss became nan. Lower --learning-rate")
+
+    monkeypatch.setattr(pipeline, "train_model", diverges)
+    with pytest.raises(TrainingError):
+        make_bot(_config(now, None, continue_from=str(bot)))
+    after = {p.relative_to(bot): p.read_bytes() for p in sorted(bot.rglob("*")) if p.is_file()}
+    assert {k: v for k, v in after.items() if k.parts[0] != "update" and k.name != ".huggingtweets.lock"} == {
+        k: v for k, v in before.items() if k.name != ".huggingtweets.lock"}  # raw/, data/ (stats too), model/: as they were
+
+    monkeypatch.undo()
+    events = []
+    second = make_bot(_config(now, None, continue_from=str(bot)), on_event=events.append)
+    assert second.metrics["update"]["new_posts"] > 0 and not (bot / "update").exists()
+    assert any("posts newer than the bot's newest" in getattr(e, "message", "") and not
+               getattr(e, "message", "").startswith("@gullhaven_dot: 0 ") for e in events)

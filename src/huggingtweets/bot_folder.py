@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +117,29 @@ class BotFolder:
     @property
     def predictions_plot(self) -> Path:
         return self.path / "predictions.png"
+
+    @property
+    def update(self) -> BotFolder:
+        """An update's staging folder (its raw/ and data/), inside the bot's until it succeeds."""
+        return BotFolder(self.path / "update")
+
+    def discard_update(self) -> None:
+        """Forget an update that never finished (stopped, failed): its posts are new again."""
+        if self._own(self.update.path):
+            shutil.rmtree(self.update.path)
+
+    def commit_update(self) -> None:
+        """Put a finished update's raw/ and data/ in place of the bot's, file by file (each an
+        atomic rename), then remove the staging folder."""
+        staged = self.update
+        for source, target in ((staged.raw_dir, self.raw_dir), (staged.data_dir, self.data_dir)):
+            if not source.is_dir():
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            for path in sorted(source.iterdir()):
+                if path.is_file() and not path.is_symlink():
+                    os.replace(path, target / path.name)
+        shutil.rmtree(staged.path, ignore_errors=True)
 
     def raw_file(self, source: str, handle: str) -> Path:
         return raw_file(self.raw_dir, source, handle)
@@ -215,7 +239,7 @@ class BotFolder:
         """Refuse a folder where what the bot writes (raw/, data/, model/, checkpoints/, base/ and
         the files beside them) is a link: a write there would land wherever the link points."""
         for path in (self.raw_dir, self.data_dir, self.model_dir, self.checkpoints_dir, self.scratch_dir,
-                     self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
+                     self.path / "update", self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
             self._own(path)
 
     def learned_texts(self) -> list[str] | None:

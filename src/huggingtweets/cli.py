@@ -163,8 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print(error_line(mistake), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        advice = (" Run the same command with --resume to continue from the last checkpoint."
-                  if args.command in ("train", "demo") else " Run the same command again.")
+        if getattr(args, "continue_from", None):  # an update commits only when it succeeds
+            advice = " The bot is as it was; run the same command again to update it."
+        elif args.command in ("train", "demo"):
+            advice = " Run the same command with --resume to continue from the last checkpoint."
+        else:
+            advice = " Run the same command again."
         _print(f"Error: interrupted.{advice}", file=sys.stderr)
         return 130
 

@@ -28,6 +28,7 @@ class DataReady:
     repeats: dict[str, float]  # handle → how many times its posts appear per epoch
     train_posts: int
     validation_posts: int
+    written: Path | None = None  # where raw/ and data/ went, when not out_dir: an update's staging folder
 
 
 @dataclass(frozen=True)

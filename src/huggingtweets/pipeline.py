@@ -72,6 +72,12 @@ class PreparedData:
     def folder(self) -> BotFolder:
         return BotFolder(self.out_dir)
 
+    @property
+    def written(self) -> BotFolder:
+        """Where raw/ and data/ were written: the bot's folder, or for an update its staging
+        folder, moved into place only once the update has succeeded (`BotFolder.commit_update`)."""
+        return self.folder.update if self.previous else self.folder
+
 
 @dataclass(frozen=True)
 class Bot:
@@ -97,19 +103,22 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
         config = replace(config, out_dir=previous.folder.path, if_bot_exists="replace")
     config, people = _fetch_people(config, main, on_event, previous)
     out = Path(config.out_dir)  # type: ignore[arg-type]
+    # an update writes what it read and split beside the bot, not over it: a failed or stopped
+    # update leaves the bot as it was, and its posts still new for the next try
+    written = BotFolder(out).update if previous else BotFolder(out)
     handles = [f.profile.handle for f in people]
     if len(set(handles)) < len(handles):
         raise DataError(f"the same person was given twice ({', '.join(handles)}). Give each person once")
     if previous:
-        people = _only_new(people, previous, out, main, on_event)
-    stats, kept = _clean_people(config, people, out, main, on_event, check=previous is None)
+        people = _only_new(people, previous, written, main, on_event)
+    stats, kept = _clean_people(config, people, written, main, on_event, check=previous is None)
     name = bot_name(handles)
-    splits, replayed = _split(config, kept, out, main, on_event, previous)
+    splits, replayed = _split(config, kept, written, main, on_event, previous)
     on_event(StageFinished(
         "dataset", f"{len(splits.train):,} training and {len(splits.validation):,} validation posts",
         DataReady(out_dir=out, name=name, handles=handles, sources=[f.profile.source for f in people],
                   stats=[s.to_dict() for s in stats], seed=splits.seed, repeats=splits.repeats,
-                  train_posts=len(splits.train), validation_posts=len(splits.validation)),
+                  train_posts=len(splits.train), validation_posts=len(splits.validation), written=written.path),
     ))
     return PreparedData(out, name, [f.profile for f in people], stats, kept, splits, previous, replayed)
 
@@ -148,13 +157,15 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
         config = replace(config, out_dir=folder.path)
     if main:
         folder.claim(replace_bot=config.if_bot_exists == "replace" or config.train.resume)
+        if previous:
+            folder.discard_update()  # an earlier update's that never finished: this one starts over
     for i, kind in enumerate(kinds):
-        if kind in LIVE:
-            fetched[i] = fetch(i, folder.raw_dir)
+        if kind in LIVE:  # read into the bot's raw/ as pages arrive; an update's, beside it
+            fetched[i] = fetch(i, (folder.update if previous else folder).raw_dir)
     return config, [fetched[i] for i in range(len(kinds))]
 
 
-def _only_new(people: list[Fetched], previous: FinishedBot, out: Path, main: bool,
+def _only_new(people: list[Fetched], previous: FinishedBot, written: BotFolder, main: bool,
               on_event: EventHandler) -> list[Fetched]:
     """Each person's posts newer than the bot's newest; raw/ keeps everything read, old and new."""
     fresh = []
@@ -165,13 +176,13 @@ def _only_new(people: list[Fetched], previous: FinishedBot, out: Path, main: boo
         on_event(Notice(f"@{handle}: {len(new):,} posts newer than the bot's newest"
                         + (f" ({last:%Y-%m-%d %H:%M})" if last else ""), level="info"))
         if main:
-            write_jsonl(BotFolder(out).raw_file(source, handle),
+            write_jsonl(written.raw_file(source, handle),
                         (p.to_dict() for p in previous.merged_raw(source, handle, f.posts)))
         fresh.append(replace(f, posts=new, cached=True))  # raw/ written above
     return fresh
 
 
-def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: bool,
+def _clean_people(config: BotConfig, people: list[Fetched], written: BotFolder, main: bool,
                   on_event: EventHandler, *, check: bool = True) -> tuple[list[CleanStats], dict[str, list[Post]]]:
     """Each person's posts as read (raw/), cleaned, counted (data/stats.json). ``check``: refuse a
     person with too little text (a bot being continued already knows them)."""
@@ -180,7 +191,7 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
     for f in people:
         handle = f.profile.handle
         if main and not f.cached:  # live sources were written to raw/ page by page
-            write_jsonl(BotFolder(out).raw_file(f.profile.source, handle), (p.to_dict() for p in f.posts))
+            write_jsonl(written.raw_file(f.profile.source, handle), (p.to_dict() for p in f.posts))
         posts, person_stats = clean_posts(
             f.posts, handle=handle, keep_newlines=config.data.keep_newlines,
             drop_replies=config.data.drop_replies, keep_mentions=config.data.keep_mentions,
@@ -191,18 +202,17 @@ def _clean_people(config: BotConfig, people: list[Fetched], out: Path, main: boo
         stats.append(person_stats)
         kept[handle] = posts
     if main:
-        write_json(BotFolder(out).data_dir / "stats.json", {"handles": [s.to_dict() for s in stats]})
+        write_json(written.data_dir / "stats.json", {"handles": [s.to_dict() for s in stats]})
     on_event(StageFinished("clean", stats_table(stats)))
     return stats, kept
 
 
-def _split(config: BotConfig, kept: dict[str, list[Post]], out: Path, main: bool, on_event: EventHandler,
+def _split(config: BotConfig, kept: dict[str, list[Post]], folder: BotFolder, main: bool, on_event: EventHandler,
            previous: FinishedBot | None = None) -> tuple[Splits, int]:
     """Held-out and training posts, mixed (data/train.jsonl, validation.jsonl, split.json), and how
     many old training posts were replayed. A bot being continued keeps its old posts in data/ with
     the new ones, for its next update's replay and no-forgetting check."""
     on_event(StageStarted("dataset", "Splitting and mixing"))
-    folder = BotFolder(out)
     if previous:
         splits, new_train = continued_splits(previous, kept, validation_fraction=config.data.validation_fraction,
                                              seed=config.seed)
@@ -261,7 +271,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
     metrics, log_history = _train(config, data, base, main, on_event)
     if not main:  # the other processes' share of the work ends with training
         return Bot(data.out_dir, data.folder.model_dir, data.folder.zip_path(data.name), data.stats, [], metrics)
-    copies = CopyDetector(data.folder.learned_texts() or [], base.tokenizer)  # data/ is written: prepare_data
+    copies = CopyDetector(data.written.learned_texts() or [], base.tokenizer)  # data/ is written: prepare_data
     samples, metrics = _sample(config, data, base, metrics, copies, on_event)
     metrics = _check_voice(config, data, base, metrics, copies, on_event)
     # Nothing of this bot is written before here: a run that failed above leaves the folder's
@@ -448,6 +458,8 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
     metrics = {**m, "base_model": base_model, "seed": config.seed, "made": made, "lineage": lineage,
                "wall_seconds": time.perf_counter() - started,
                "config": config.to_dict()}
+    if data.previous:
+        folder.commit_update()  # the update's raw/ and data/ go into place: its posts are learned now
     write_json(folder.metrics_path, metrics)
     # The model folder holds the result; checkpoints (weights + optimizer, several times the
     # model) and the random-init scratch base only matter while training.

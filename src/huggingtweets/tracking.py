@@ -133,14 +133,15 @@ class Tracker:
         raw = self.wandb.Artifact(self._artifact("raw-dataset"), type="raw-dataset",
                                   description="The posts as read from their sources, before cleaning.",
                                   metadata={"handles": ready.handles, "sources": ready.sources})
-        for path in BotFolder(self.out_dir).raw_files():
+        written = BotFolder(ready.written or self.out_dir)  # an update's staged posts, or the bot's own
+        for path in written.raw_files():
             raw.add_file(str(path))
         run.log_artifact(raw)
         data = self.wandb.Artifact(self._artifact("train-dataset"), type="train-dataset",
                                    description="Cleaned posts split into training and validation sets.",
                                    metadata={"handles": ready.handles, "seed": ready.seed,
                                              "repeats": ready.repeats, "stats": stats})
-        _add_folder(data, BotFolder(self.out_dir).data_dir)
+        _add_folder(data, written.data_dir)
         run.log_artifact(data)
         run.summary.update({"posts_kept": sum(s["kept"] for s in stats),
                             "train_posts": ready.train_posts, "validation_posts": ready.validation_posts})
