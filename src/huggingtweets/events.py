@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class TrainProgress:
 @dataclass(frozen=True)
 class Notice:
     message: str
-    level: str = "warning"  # "info" or "warning"
+    level: Literal["info", "warning"] = "warning"
 
 
 Event = StageStarted | StageFinished | FetchProgress | TrainProgress | Notice

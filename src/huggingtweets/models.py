@@ -11,7 +11,7 @@ base, so everything after loading is one code path:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import hub
 from ._io import atomic_dir
@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # typing only: transformers loads when a stage runs
 
 SCRATCH_EOS = "<|endoftext|>"  # the scratch tokenizer's one special token, as GPT-2's: separator, BOS, EOS, padding
 HALF_DTYPES = ("float16", "bfloat16")  # checkpoints saved in these are exported in them again
+
+
+ModelRole = Literal["model", "base model"]  # what a model is to the user: named so in its errors
 
 
 def load_base_model(
@@ -48,7 +51,7 @@ def load_base_model(
     return load_model(name, what="base model", dtype=dtype)
 
 
-def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tuple[Any, PreTrainedTokenizerBase]:
+def load_model(name: str, *, what: ModelRole = "model", dtype: str = "float32") -> tuple[Any, PreTrainedTokenizerBase]:
     """`from_pretrained` on a hub id or folder, with GPT-2's missing pad token filled in.
 
     The weights are cast to ``dtype``, float32 unless told otherwise, whatever the checkpoint
@@ -107,7 +110,7 @@ def load_model(name: str, *, what: str = "model", dtype: str = "float32") -> tup
 CODE_FILES = ("config.json", "tokenizer_config.json", "processor_config.json", "preprocessor_config.json")
 
 
-def refuse_custom_code(folder: Path, what: str = "model") -> None:
+def refuse_custom_code(folder: Path, what: ModelRole = "model") -> None:
     """Refuse, in one line, a model folder that asks transformers to run Python code it brings
     (an ``auto_map`` in its config): huggingtweets never runs a model's own code, and never asks."""
     import json
@@ -122,13 +125,13 @@ def refuse_custom_code(folder: Path, what: str = "model") -> None:
             raise _custom_code_error(str(folder), what, f"auto_map in {name}")
 
 
-def _custom_code_error(name: str, what: str, why: str) -> ModelError:
+def _custom_code_error(name: str, what: ModelRole, why: str) -> ModelError:
     return ModelError(f"the {what} {name} asks to run Python code of its own ({why}), which huggingtweets never runs",
                       fix="Use a model that transformers knows without custom code, such as gpt2, distilgpt2 or "
                           "HuggingFaceTB/SmolLM2-135M", notebook_fix="Choose another base model")
 
 
-def _load_error(name: str, what: str, is_folder: bool, offline: bool, e: Exception) -> ModelError:
+def _load_error(name: str, what: ModelRole, is_folder: bool, offline: bool, e: Exception) -> ModelError:
     """A model that won't load, in one line: missing files, truncated weights, no connection."""
     other = _other_model(what)
     if is_folder:
@@ -143,7 +146,7 @@ def _load_error(name: str, what: str, is_folder: bool, offline: bool, e: Excepti
                       notebook_fix=f"Check the id and your internet connection, or {other['notebook_fix']}")
 
 
-def _other_model(what: str) -> dict[str, str]:
+def _other_model(what: ModelRole) -> dict[str, str]:
     """What else to load, in each front door's terms: a base model is a choice, a bot's model a folder."""
     if what == "base model":
         return {"fix": "use a local folder or --base-model scratch",
@@ -151,7 +154,7 @@ def _other_model(what: str) -> dict[str, str]:
     return {"fix": "use a local folder", "notebook_fix": "use a local folder"}
 
 
-def _check_writes_text(config: Any, name: str, what: str) -> None:
+def _check_writes_text(config: Any, name: str, what: ModelRole) -> None:
     """Refuse a model that can't continue text left to right (BERT, T5's encoder, a classifier):
     transformers would load some of them as a causal model anyway and train nonsense."""
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
