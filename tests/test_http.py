@@ -61,3 +61,43 @@ def test_a_hostile_rate_limit_header_is_a_number_not_a_traceback(reset) -> None:
 
     wait = retry_wait({"X-RateLimit-Reset": reset}, attempt=1, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
     assert isinstance(wait, float) and wait >= 0
+
+
+def _endless(piece: bytes, pause: float = 0.0):
+    import time
+
+    from werkzeug import Response
+
+    def body():
+        while True:
+            yield piece
+            time.sleep(pause)
+    return Response(body(), mimetype="application/json")
+
+
+def test_an_endless_answer_is_refused_at_a_bound_not_read_into_memory(httpserver, monkeypatch) -> None:
+    from huggingtweets.sources import http
+
+    monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 2**20)
+    httpserver.expect_request("/api").respond_with_response(_endless(b"[" * 65536))
+    with pytest.raises(SourceError, match="sent more than 1 MB for one page.*Check the address"):
+        Http(sleep=lambda s: None).get_json(httpserver.url_for("/api"))
+
+
+def test_an_answer_trickling_in_is_given_up_on_in_bounded_time(httpserver, monkeypatch) -> None:
+    import time
+
+    from huggingtweets.sources import http
+
+    monkeypatch.setattr(http, "ANSWER_SECONDS", 1.0)
+    httpserver.expect_request("/api").respond_with_response(_endless(b" ", pause=0.2))  # each read well in time
+    start = time.monotonic()
+    with pytest.raises(SourceError, match="took more than 1 s to send one page"):
+        Http(sleep=lambda s: None).get_json(httpserver.url_for("/api"))
+    assert time.monotonic() - start < 5
+
+
+def test_an_answer_that_is_not_json_is_one_error_line(httpserver) -> None:
+    httpserver.expect_request("/api").respond_with_data("<html>Welcome to nginx</html>")
+    with pytest.raises(SourceError, match="answered with something that isn't JSON.*Check the address"):
+        Http(sleep=lambda s: None).get_json(httpserver.url_for("/api"))

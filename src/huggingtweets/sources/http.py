@@ -7,6 +7,7 @@ dropped connections, honouring `Retry-After` and `X-RateLimit-Reset`:
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -15,7 +16,9 @@ from typing import Any
 
 from ..errors import SourceError
 
-TIMEOUT_SECONDS = 20.0  # per request: public APIs answer in well under a second when healthy
+TIMEOUT_SECONDS = 20.0  # per read: public APIs answer in well under a second when healthy
+ANSWER_SECONDS = 60.0  # per answer, however its bytes trickle in (a byte every few seconds never ends)
+MAX_ANSWER_BYTES = 16 * 2**20  # a page of 40 statuses or 100 posts is well under 1 MB
 MAX_TRIES = 6  # ~1+2+4+8+16 s of backoff: rides out a brief outage, gives up on a long one
 MAX_WAIT_SECONDS = 300.0  # a rate-limit reset further away than this is reported, not waited for
 _RETRIED = {429, 500, 502, 503, 504}
@@ -36,24 +39,30 @@ class Http:
                                    headers={"User-Agent": user_agent, "Accept": "application/json"})
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        return self.get(url, params).json()
+        body = self.get(url, params)
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as e:  # not JSON, not UTF-8, or nested past Python's stack
+            raise SourceError(f"{_host(url)} answered with something that isn't JSON "
+                              f"({type(e).__name__}). Check the address, or try again later") from e
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """GET with retries; returns the `httpx.Response` of a 2xx answer."""
+    def get(self, url: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET with retries; returns the body of a 2xx answer, read within ``ANSWER_SECONDS`` and
+        ``MAX_ANSWER_BYTES``."""
         import httpx
 
         for attempt in range(self.max_tries):
             last = attempt == self.max_tries - 1
             try:
-                response = self.client.get(url, params=params)
+                with self.client.stream("GET", url, params=params) as response:
+                    if response.status_code < 300:
+                        return _bounded_body(response, url)
             except httpx.TransportError as e:  # refused, reset, timed out, DNS
                 if last:
                     raise SourceError(f"can't reach {_host(url)} ({type(e).__name__}: {e}). "
                                       "Check your internet connection and try again") from e
                 self.sleep(2.0 ** attempt)
                 continue
-            if response.status_code < 300:
-                return response
             if response.status_code == 404:
                 raise NotFound(f"{_host(url)} answered 404 Not Found for {response.url.path}")
             if response.status_code in (401, 403):
@@ -107,6 +116,22 @@ def retry_wait(headers: Any, attempt: int, now: datetime | None = None) -> float
                 moment = moment.replace(tzinfo=timezone.utc)
             return max(0.0, (moment - now).total_seconds())
     return 2.0 ** attempt
+
+
+def _bounded_body(response: Any, url: str) -> bytes:
+    """The answer's bytes (decompressed), refused once they pass ``MAX_ANSWER_BYTES`` or take
+    longer than ``ANSWER_SECONDS`` in all."""
+    deadline = time.monotonic() + ANSWER_SECONDS
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise SourceError(f"{_host(url)} sent more than {MAX_ANSWER_BYTES // 2**20} MB for one page of posts. "
+                              "Check the address: no Mastodon or Bluesky server answers that")
+        if time.monotonic() > deadline:
+            raise SourceError(f"{_host(url)} took more than {ANSWER_SECONDS:.0f} s to send one page of posts. "
+                              "Try again later")
+    return bytes(body)
 
 
 def _host(url: str) -> str:
