@@ -77,3 +77,15 @@ def test_every_option_says_what_it_does() -> None:
     for name, f in OPTIONS.items():
         assert f.metadata.get("help"), name
     assert set(OPTIONS) == {f.name for options in (BotConfig, *GROUPS.values()) for f in fields(options)} - set(GROUPS)
+
+
+@pytest.mark.parametrize("prompt", ["Family night 👨\u200d👩\u200d👧 at home", "Oslo\u00a0tonight", "Heia 🇳🇴!",
+                                    "e\u0301te\u0301"])
+def test_a_prompt_of_typed_text_is_accepted(prompt) -> None:
+    assert BotConfig.of(("sample",), prompt=prompt).sample.prompt == prompt
+
+
+@pytest.mark.parametrize("prompt", ["two\nlines", "a\u2028b", "\x1b[31mred", "nul\x00", "half \ud83d"])
+def test_a_prompt_that_is_not_one_line_of_text_is_refused(prompt) -> None:
+    with pytest.raises(ConfigError, match="prompt must be one line of text"):
+        BotConfig.of(("sample",), prompt=prompt)

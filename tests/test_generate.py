@@ -27,6 +27,13 @@ def test_samples_start_with_the_prompt_and_hold_no_newline(tiny_model) -> None:
     assert all("<|endoftext|>" not in p for p in run.texts)
 
 
+def test_a_prompt_with_an_emoji_sequence_and_a_no_break_space_starts_every_post(tiny_model) -> None:
+    model, tokenizer = tiny_model
+    prompt = "Family\u00a0night 👨\u200d👩\u200d👧 🇳🇴"
+    run = sample_posts(model, tokenizer, prompt=prompt, n=3, seed=1)
+    assert len(run.texts) == 3 and all(p.startswith(prompt) for p in run.texts)
+
+
 def test_same_seed_same_posts(tiny_model) -> None:
     model, tokenizer = tiny_model
     first = sample_posts(model, tokenizer, n=4, seed=123).texts

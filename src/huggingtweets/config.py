@@ -13,6 +13,7 @@ each front door calls it:
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import Field, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -21,6 +22,9 @@ from ._io import safe_name
 from .errors import ConfigError
 from .recipe import CHECKPOINT_MINUTES, MAX_POSTS, VALIDATION_FRACTION
 
+# what a one-line prompt can't hold: control characters (line breaks, escapes), line and paragraph
+# separators, lone surrogates; a family emoji's joiner, a flag or a non-breaking space are text
+UNTYPED = frozenset({"Cc", "Cs", "Zl", "Zp"})
 MAX_PEOPLE = 3  # the original mixed at most 3 people; more blurs every voice
 SourceKind = Literal["sample", "archive", "file", "mastodon", "bluesky", "x"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)  # what --source may force
@@ -187,7 +191,7 @@ class SampleOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.num_samples <= 100:
             raise option_error("num_samples", f"must be between 1 and 100, got {self.num_samples}")
-        if any(not c.isprintable() for c in self.prompt):
+        if any(unicodedata.category(c) in UNTYPED for c in self.prompt):
             raise option_error("prompt", f"must be one line of text, without line breaks or control characters, "
                                f"got {self.prompt!r}", fix="Posts are one line: give the words they start with",
                                notebook_fix="Posts are one line: type the words they start with")
