@@ -20,6 +20,14 @@ def test_csv_with_a_known_text_column(tmp_path) -> None:
     assert posts[0].id == "1"
 
 
+def test_a_csv_post_longer_than_the_csv_module_s_field_limit_is_read_not_dropped(tmp_path) -> None:
+    long = "word " * 40_000  # 200,000 characters: past csv's default limit of 131,072
+    path = tmp_path / "long.csv"
+    path.write_text(f'text\nfirst post\n"{long}"\nlast post\n', encoding="utf-8")
+    posts, _ = read_posts(path)
+    assert [len(p.text) for p in posts] == [10, len(long), 9]
+
+
 @pytest.mark.parametrize("name, body", [
     ("posts.json", json.dumps([{"content": "one two three"}, {"content": "four five six"}])),
     ("posts.json", json.dumps({"meta": {}, "posts": [{"text": "one two three"}, {"text": "four five six"}]})),

@@ -119,11 +119,12 @@ def pack_posts(sequences: list[list[int]], *, block_size: int, separator_id: int
     full: list[list[int]] = []
     pieces: list[list[int]] = []
     for seq in sequences:
-        while len(seq) > room:
-            full.append(seq[:block_size])
-            seq = seq[block_size:]
-        if seq:
-            pieces.append(seq)
+        start = 0  # by index, not by cutting the rest off again and again: linear in a long post
+        while len(seq) - start > room:
+            full.append(seq[start:start + block_size])
+            start += block_size
+        if start < len(seq):
+            pieces.append(seq[start:])
     pieces.sort(key=len, reverse=True)  # stable: equal lengths keep their order, so runs repeat
     blocks: list[list[int]] = []
     by_space: list[list[int]] = [[] for _ in range(room + 1)]  # free space → open blocks with it

@@ -8,6 +8,7 @@ date, id, author, reply and repost columns are used when present:
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -98,6 +99,8 @@ def _read_text(path: Path) -> str:
 def _csv_rows(text: str, sep: str, name: str) -> list[dict[str, Any]]:
     import pandas as pd
 
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text)))  # a post as long as the file is read, not skipped as a bad line
     try:
         # The python engine skips a truncated last row (common in scraped CSVs)
         # where the C engine gives up on the whole file.
@@ -105,6 +108,8 @@ def _csv_rows(text: str, sep: str, name: str) -> list[dict[str, Any]]:
                             engine="python", on_bad_lines="skip")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
         raise SourceError(f"can't read {name} as CSV ({e}). Check that it is a CSV export") from e
+    finally:
+        csv.field_size_limit(limit)
     return frame.to_dict("records")
 
 
