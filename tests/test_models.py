@@ -130,3 +130,25 @@ def test_a_folder_asking_to_run_its_own_code_is_refused_without_asking_or_runnin
             "huggingtweets never runs. Use a model that transformers knows without custom code, such as gpt2, "
             "distilgpt2 or HuggingFaceTB/SmolLM2-135M.")
     assert not ran.exists()
+
+
+def test_weights_that_do_not_fit_their_config_are_refused_not_filled_with_noise(tmp_path, tiny_shape) -> None:
+    """GPT-2's weights under a config saying llama: transformers would load it with every weight
+    random, and the bot would write noise with exit 0."""
+    import json
+
+    from transformers import LlamaConfig
+
+    from huggingtweets.gguf_export import export_gguf
+
+    folder = tmp_path / "base"
+    load_base_model("scratch", texts=TEXTS, folder=folder, shape=tiny_shape)
+    config = json.loads((folder / "config.json").read_text())
+    llama = LlamaConfig(num_hidden_layers=1, hidden_size=64, num_attention_heads=2, intermediate_size=128,
+                        vocab_size=config["vocab_size"], eos_token_id=config["eos_token_id"])
+    llama.save_pretrained(folder)
+    for load in (lambda: load_model(str(folder)), lambda: load_base_model(str(folder)), lambda: export_gguf(folder)):
+        with pytest.raises(ModelError) as caught:
+            load()
+        line = error_line(caught.value)
+        assert "weights don't match its config.json" in line and "\n" not in line, line

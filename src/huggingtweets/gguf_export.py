@@ -23,7 +23,7 @@ from ._io import atomic_path, safe_name, write_text
 from .bot_folder import MARKER, BotFolder
 from .card import card_people, join_names
 from .errors import ConfigError
-from .models import refuse_custom_code
+from .models import load_model
 from .post_format import ends_at_line_break, post_format
 from .recipe import GENERATION_DEFAULTS
 
@@ -46,27 +46,16 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
                 out_dir: Path | None = None) -> GgufFiles:
     """Write ``<name>.gguf`` and ``Modelfile`` into ``out_dir`` (default: beside ``model_dir``, a
     bot's folder or its model/, or any model folder)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
     if quant not in QUANTS:
         raise ConfigError(f"--quant must be one of {', '.join(QUANTS)}, got {quant!r}")
     model_dir = BotFolder.model_path(model_dir)
     if not (model_dir / "config.json").is_file():
         raise ConfigError(f"{model_dir} holds no model (no config.json)",
                           fix="Pass a bot's folder (bots/<name>) or its model folder (bots/<name>/model)")
-    refuse_custom_code(model_dir)
-    config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
-    arch = ARCHITECTURES.get(config.model_type)
-    if arch is None:
-        raise ConfigError(f"GGUF export knows GPT-2, Llama, Qwen2 and Qwen3 models; {model_dir} is "
-                          f"{config.model_type!r}", fix="Train the bot on gpt2, SmolLM2 or Qwen3 to export it as GGUF")
     out_dir = Path(out_dir) if out_dir else model_dir.parent
     folder = BotFolder.holding(model_dir)
     # a bot's GGUF is named as its zip; any name made safe: it goes into a file name, the Modelfile, a shell line
     name = safe_name(name or (folder.name() if folder else model_dir.name), "model")
-    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, trust_remote_code=False)
     description = _description(model_dir / "README.md")
 
     target, modelfile = out_dir / f"{name}.gguf", out_dir / "Modelfile"
@@ -75,6 +64,14 @@ def export_gguf(model_dir: Path, *, quant: str = "q8_0", name: str | None = None
             if path.exists() or path.is_symlink():
                 raise ConfigError(f"{path} is already there and huggingtweets did not write it",
                                   fix="Move it away, or export a bot's folder (bots/<name>)")
+    # loaded as generate loads it (its own code refused): weights that don't fit the config, or files
+    # that won't load, are one line
+    model, tokenizer = load_model(str(model_dir))
+    arch = ARCHITECTURES.get(model.config.model_type)
+    if arch is None:
+        raise ConfigError(f"GGUF export knows GPT-2, Llama, Qwen2 and Qwen3 models; {model_dir} is "
+                          f"{model.config.model_type!r}",
+                          fix="Train the bot on gpt2, SmolLM2 or Qwen3 to export it as GGUF")
     with atomic_path(target) as tmp:
         count = _write(tmp, arch, model, tokenizer, quant=quant, name=name, description=description)
     write_text(modelfile, modelfile_text(target.name, tokenizer, description=description,

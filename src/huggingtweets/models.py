@@ -84,11 +84,13 @@ def load_model(name: str, *, what: ModelRole = "model", dtype: str = "float32") 
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
             weights = getattr(torch, dtype)
             try:
-                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights,
-                                                             attn_implementation="sdpa", trust_remote_code=False)
+                model, loaded = AutoModelForCausalLM.from_pretrained(
+                    name, config=config, dtype=weights, attn_implementation="sdpa", trust_remote_code=False,
+                    output_loading_info=True)
             except ValueError:  # an architecture without SDPA support
-                model = AutoModelForCausalLM.from_pretrained(name, config=config, dtype=weights,
-                                                             trust_remote_code=False)
+                model, loaded = AutoModelForCausalLM.from_pretrained(
+                    name, config=config, dtype=weights, trust_remote_code=False, output_loading_info=True)
+            _check_weights_found(loaded, config, name, what)
     except ModelError:
         raise
     except ValueError as e:
@@ -168,6 +170,16 @@ def _check_writes_text(config: Any, name: str, what: ModelRole) -> None:
         f"the {what} {name} is a {kind}, which does not write text left to right. "
         "Use a text-generation model such as gpt2, distilgpt2 or HuggingFaceTB/SmolLM2-135M"
     )
+
+
+def _check_weights_found(loaded: dict[str, Any], config: Any, name: str, what: ModelRole) -> None:
+    """Refuse weights that don't fit their config (GPT-2's under a config saying llama): transformers
+    would fill the missing ones with random numbers and the bot would write noise, with exit 0."""
+    missing = sorted(loaded.get("missing_keys") or ())
+    if missing:
+        raise ModelError(f"the {what} {name} has no weights for {len(missing)} of its {config.model_type} model's "
+                         f"parts (such as {missing[0]}): its weights don't match its config.json. "
+                         "Use the folder as it was saved, config and weights together")
 
 
 def _dtype_name(dtype: Any) -> str:
