@@ -83,13 +83,15 @@ def load_model(name: str, *, what: ModelRole = "model", dtype: str = "float32") 
             tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
             weights = getattr(torch, dtype)
+            found: Any  # (model, what loaded): output_loading_info=True
             try:
-                model, loaded = AutoModelForCausalLM.from_pretrained(
+                found = AutoModelForCausalLM.from_pretrained(
                     name, config=config, dtype=weights, attn_implementation="sdpa", trust_remote_code=False,
                     output_loading_info=True)
             except ValueError:  # an architecture without SDPA support
-                model, loaded = AutoModelForCausalLM.from_pretrained(
+                found = AutoModelForCausalLM.from_pretrained(
                     name, config=config, dtype=weights, trust_remote_code=False, output_loading_info=True)
+            model, loaded = found
             _check_weights_found(loaded, config, name, what)
     except ModelError:
         raise
