@@ -232,12 +232,39 @@ def test_a_refused_x_handle_names_the_notebooks_upload_and_cookie_field(tmp_path
     assert "upload the zip with “X archive / CSV”" in line and "into “X cookies”" in line
     assert "huggingtweets train" not in line and COOKIES_ENV not in line  # no CLI advice in the notebook
 
-    app.x_cookies.value = "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"
+    app.x_cookies.field.value = "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"  # typed, then Enter
     app.handles[0].value, app.source.value = "sample", "auto"
     app.get_posts.click()
     assert app.get_posts.button_style == "success"
     assert os.environ[COOKIES_ENV] == "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"  # for twscrape, in memory
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and b"S3CRET" in p.read_bytes()]
+
+
+def test_a_typed_secret_never_stays_in_widget_state_and_forget_removes_it(monkeypatch) -> None:
+    """Saving a notebook with its widget state writes every widget's value in plain text: a key
+    typed into a password field moves out of it at once; Forget takes it out of the process."""
+    import json
+
+    from ipywidgets import Widget
+
+    monkeypatch.delenv(COOKIES_ENV, raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    app = App(AppState())
+    app.x_cookies.field.value = "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"
+    app.wandb_key.field.value = " S3CRETWANDB "
+    app.hf_token.field.value = "hf_S3CRETHF"
+    saved = json.dumps(Widget.get_manager_state(drop_defaults=False))  # what "Save widget state" writes
+    assert "S3CRET" not in saved
+    assert os.environ[COOKIES_ENV] == "auth_token=S3CRETTOKEN; ct0=S3CRETCT0"
+    assert os.environ["WANDB_API_KEY"] == "S3CRETWANDB"
+    assert app.hf_token.secret == "hf_S3CRETHF"  # kept in the app only, for the push
+    assert "set for this session" in app.x_cookies.field.placeholder and app.x_cookies.forget.layout.display != "none"
+
+    app.x_cookies.forget.click()
+    app.wandb_key.forget.click()
+    assert COOKIES_ENV not in os.environ and "WANDB_API_KEY" not in os.environ
+    assert app.x_cookies.secret is None and app.x_cookies.forget.layout.display == "none"
+    assert "S3CRET" not in json.dumps(Widget.get_manager_state(drop_defaults=False))
 
 
 def test_the_epochs_menu_starts_on_the_recipes_count_shown_by_name() -> None:
@@ -264,7 +291,7 @@ def test_an_uploaded_csv_is_read(tmp_path, monkeypatch) -> None:
 def test_push_sends_the_model_with_the_token_from_the_password_field(clicked, fake_hub, monkeypatch) -> None:
     app, _, _ = clicked
     monkeypatch.delenv("HF_TOKEN")  # only the field has it
-    app.repo_id.value, app.hf_token.value = "dot/gullhaven_dot", fake_hub.token
+    app.repo_id.value, app.hf_token.field.value = "dot/gullhaven_dot", fake_hub.token
     app.push_button.click()
     assert app.push_button.button_style == "success", app.download_log.error_line.value
     assert fake_hub.repos["dot/gullhaven_dot"]["private"] is True
@@ -278,6 +305,7 @@ def test_samples_are_escaped_and_labelled_when_shared() -> None:
     table = samples_html([Sample("<b>bold</b> & more"), Sample("again", copy=True)])
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in table and "<b>bold" not in table
     assert "near-copy" in table
+    assert table.count("<td>new</td>") == 1  # the Copy? column says what the check found for every post
     from urllib.parse import quote
 
     assert quote(SHARED_LABEL) in table

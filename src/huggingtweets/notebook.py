@@ -148,10 +148,8 @@ class App:
         self.source = w.Dropdown(options=("auto", *SOURCE_KINDS), value="auto", description=label("source"))
         self.upload = w.FileUpload(accept=".zip,.js,.csv,.tsv,.json,.jsonl,.txt", multiple=True,
                                    description=UPLOAD_LABEL, **fit)
-        self.wandb_key = w.Password(placeholder="optional: a W&B API key (else tracked offline)",
-                                    description="W&B key", layout=w.Layout(width="420px"))
-        self.x_cookies = w.Password(placeholder="only for @handles on X: auth_token=…; ct0=…",
-                                    description=COOKIES_LABEL, layout=w.Layout(width="420px"))
+        self.wandb_key = _Secret(w, "W&B key", "optional: a W&B API key (else tracked offline)", env="WANDB_API_KEY")
+        self.x_cookies = _Secret(w, COOKIES_LABEL, "only for @handles on X: auth_token=…; ct0=…", env=COOKIES_ENV)
         self.get_posts = w.Button(description="Get posts", icon="download", button_style="primary", **fit)
         self.posts_log = _Log(w)
         # --- 2. train ---
@@ -189,8 +187,7 @@ class App:
         self.gguf_button = w.Button(description="Download GGUF (Ollama, llama.cpp)", icon="download",
                                     disabled=True, **fit)
         self.repo_id = w.Text(placeholder="you/name", description="Repo id", layout=w.Layout(width="420px"))
-        self.hf_token = w.Password(placeholder="a write token from huggingface.co/settings/tokens",
-                                   description="HF token", layout=w.Layout(width="420px"))
+        self.hf_token = _Secret(w, "HF token", "a write token from huggingface.co/settings/tokens")
         self.private = w.Checkbox(value=True, description="Private")
         self.push_button = w.Button(description="Push to Hugging Face", icon="upload", disabled=True, **fit)
         self.download_log = _Log(w)
@@ -206,7 +203,7 @@ class App:
         self.gguf_button.on_click(lambda _: self._step(self.gguf_button, self.download_log, self._download_gguf))
         self.push_button.on_click(lambda _: self._step(self.push_button, self.download_log, self._push))
 
-        self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key, self.x_cookies,
+        self.posts = w.VBox([*self.handles, self.source, self.upload, self.wandb_key.box, self.x_cookies.box,
                              self.get_posts, self.posts_log.box])
         self.train = w.VBox([w.HBox([self.base_model, self.epochs]), self.base_note,
                              w.HBox([self.train_button, self.continue_button]),
@@ -215,21 +212,18 @@ class App:
                                 self.quiz_round, w.HBox(self.quiz_picks), self.quiz_result, self.generate_log.box])
         self.download = w.VBox([w.HBox([self.download_button, self.gguf_button]), self.download_link,
                                 w.HTML("<b>Optional:</b> share the model on the Hugging Face Hub."),
-                                self.repo_id, self.hf_token, self.private, self.push_button, self.download_log.box])
+                                self.repo_id, self.hf_token.box, self.private, self.push_button, self.download_log.box])
         self._enable()
 
     # --- the steps ---
 
     def _sources(self) -> list[str]:
-        """The handles typed and the files uploaded; the keys typed are set for this process only."""
+        """The handles typed and the files uploaded (the keys typed are already in this process's
+        environment: `_Secret`)."""
         sources = [h.value.strip() for h in self.handles if h.value.strip()]
         sources += [str(p) for p in self._save_uploads()]
         if not sources:
             raise ConfigError("no posts to read. Type a handle (or `sample` for the demo) or upload a file")
-        if self.wandb_key.value.strip():  # this process only: never written to a file
-            os.environ["WANDB_API_KEY"] = self.wandb_key.value.strip()
-        if self.x_cookies.value.strip():  # the CLI's environment variable, in this process only: never written
-            os.environ[COOKIES_ENV] = self.x_cookies.value.strip()
         return sources
 
     def _get_posts(self, log: _Log) -> None:
@@ -421,7 +415,7 @@ class App:
         from .publish import push_model
 
         bot = self._bot()
-        token = self.hf_token.value.strip() or None  # kept in the widget only
+        token = self.hf_token.secret  # kept in this object only
         url = push_model(bot.model_dir, self.repo_id.value.strip(), token=token, private=self.private.value)
         log.html(f'Pushed to <a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a> '
                  f"({'private' if self.private.value else 'public'}).")
@@ -485,6 +479,42 @@ class App:
         for button in (self.generate_button, self.quiz_button, self.continue_button, self.download_button,
                        self.gguf_button, self.push_button):
             button.disabled = self.state.bot is None
+
+
+class _Secret:
+    """A password field whose secret never stays in the widget, where saved widget state would hold
+    it in plain text: once typed (Enter or leaving the field) it moves into this object, and into
+    this process's environment variable ``env`` where one is named, and the field empties and says
+    it is set. Forget removes it from both. Nothing here is ever written to a file."""
+
+    def __init__(self, w: Any, description: str, placeholder: str, *, env: str | None = None) -> None:
+        self.env, self.placeholder = env, placeholder
+        self.secret: str | None = None
+        # continuous_update=False: the value reaches the kernel when typed in full, not a keystroke at a time
+        self.field = w.Password(placeholder=placeholder, description=description, continuous_update=False,
+                                layout=w.Layout(width="420px"))
+        self.forget = w.Button(description="Forget", icon="times", tooltip=f"forget the {description} typed",
+                               layout=w.Layout(width="max-content", display="none"))
+        self.field.observe(lambda change: self._take(change["new"]), names="value")
+        self.forget.on_click(lambda _: self.clear())
+        self.box = w.HBox([self.field, self.forget])
+
+    def _take(self, typed: str) -> None:
+        if not typed.strip():  # the field emptied (by us, just below)
+            return
+        self.secret = typed.strip()
+        if self.env:
+            os.environ[self.env] = self.secret
+        self.field.value = ""
+        self.field.placeholder = "set for this session: type again to replace it, or press Forget"
+        self.forget.layout.display = None
+
+    def clear(self) -> None:
+        if self.env and self.secret is not None and os.environ.get(self.env) == self.secret:
+            del os.environ[self.env]
+        self.secret = None
+        self.field.placeholder = self.placeholder
+        self.forget.layout.display = "none"
 
 
 class _Log:
@@ -589,7 +619,8 @@ def samples_html(samples: list[Any]) -> str:
         shared = quote(f"{sample.text}\n\n{SHARED_LABEL}")
         share = (f'<a href="https://x.com/intent/post?text={shared}" target="_blank">X</a> · '
                  f'<a href="https://bsky.app/intent/compose?text={shared}" target="_blank">Bluesky</a>')
-        copy = "⚠ near-copy of a training post" if sample.copy else ""
+        # every sample was checked against the posts the bot learned: "new" says it passed
+        copy = "⚠ near-copy of a training post" if sample.copy else "new"
         rows.append(f"<tr><td>{i}</td><td style='text-align:left'>{html.escape(sample.text)}</td>"
                     f"<td>{copy}</td><td>{share}</td></tr>")
     return ("<table class='huggingtweets-samples'><tr><th>#</th><th>Post</th><th>Copy?</th><th>Share</th></tr>"
