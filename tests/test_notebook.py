@@ -247,6 +247,8 @@ def test_a_typed_secret_never_stays_in_widget_state_and_forget_removes_it(monkey
 
     from ipywidgets import Widget
 
+    from huggingtweets.sources.x import COOKIES_ENV
+
     monkeypatch.delenv(COOKIES_ENV, raising=False)
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     app = App(AppState())
