@@ -40,6 +40,22 @@ def test_demo_prints_the_table_and_the_posts(demo_run) -> None:
     assert "validation perplexity" in result.stdout
 
 
+def test_the_update_the_demo_suggests_runs_offline(demo_run, tmp_path) -> None:
+    import shlex
+    import shutil
+
+    result, out = demo_run
+    suggested = next(line for line in result.stdout.splitlines() if line.startswith("Teach it the posts she made"))
+    command = shlex.split(suggested.split(": ", 1)[1])
+    assert command[:4] == ["huggingtweets", "train", "sample", "--continue"] and Path(command[4]) == out
+    copy = tmp_path / "bot"  # the module's demo bot stays as it was for the other tests
+    shutil.copytree(out, copy)
+    update = run_cli(*command[1:4], str(copy), "--epochs", "1", "-n", "2")
+    assert update.returncode == 0, update.stderr
+    lineage = json.loads((copy / "metrics.json").read_text())["lineage"]
+    assert [version["new_posts"] for version in lineage] == [527, 40]
+
+
 def test_demo_writes_a_zip_that_transformers_loads(demo_run, tmp_path) -> None:
     result, out = demo_run
     assert result.returncode == 0, result.stderr

@@ -137,3 +137,16 @@ def test_an_update_that_fails_leaves_the_bot_as_it_was_and_its_posts_new(tmp_pat
     assert second.metrics["update"]["new_posts"] > 0 and not (bot / "update").exists()
     assert any("posts newer than the bot's newest" in getattr(e, "message", "") and not
                getattr(e, "message", "").startswith("@gullhaven_dot: 0 ") for e in events)
+
+
+def test_the_demo_persona_s_bot_can_be_updated_offline(tmp_path) -> None:
+    """Her newest 40 posts are held back from `sample`: a continued demo bot reads them as the
+    posts she made since, with no network."""
+    held_back = load_sample(newest=True)[0][len(load_sample()[0]):]
+    assert len(held_back) == 40 and min(p.created_at for p in held_back) > max(p.created_at for p in load_sample()[0])
+    first = make_bot(_config("sample", tmp_path / "dot", base_model="scratch", epochs=1))
+    assert not {p.text for p in held_back} & set(BotFolder(first.out_dir).learned_texts())
+    make_bot(_config("sample", None, continue_from=str(first.out_dir)))
+    lineage = json.loads((first.out_dir / "metrics.json").read_text())["lineage"]
+    assert [v["new_posts"] for v in lineage[1:]] == [40]
+    assert {p.text for p in held_back} <= set(BotFolder(first.out_dir).learned_texts())

@@ -191,6 +191,9 @@ def _train(args: argparse.Namespace) -> int:
           f"{folder.samples_path.name}, {folder.metrics_path.name}, {folder.loss_plot.name} (the loss curve) and "
           f"{folder.predictions_plot.name} (its posts as a picture).")
     _print(f"Write more posts: huggingtweets generate {shlex.quote(str(bot.out_dir))} --prompt \"My dream is\"")
+    if args.command == "demo":  # her held-back newest posts make an update to try
+        _print(f"Teach it the posts she made since: huggingtweets train {DEMO_SOURCE} --continue "
+               f"{shlex.quote(str(bot.out_dir))}")
     return 0
 
 

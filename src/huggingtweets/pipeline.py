@@ -49,6 +49,7 @@ from .post import Post, Profile
 from .post_format import post_separator
 from .recipe import MAX_POSTS, Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
+from .sources.sample import HANDLE as SAMPLE_HANDLE
 from .tracking import tracking
 from .train import TrainRun, choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
 from .voice import MIN_POSTS, VOICE_POSTS, style_check
@@ -123,6 +124,16 @@ def prepare_data(config: BotConfig, on_event: EventHandler = ignore) -> Prepared
     return PreparedData(out, name, [f.profile for f in people], stats, kept, splits, previous, replayed)
 
 
+def _read_since(previous: FinishedBot | None, kind: str, hint: str) -> datetime | None:
+    """How far back a continued bot reads a source again: a live account to the newest post the
+    bot has, the demo persona with her held-back newest posts (`load_sample`); files are read whole."""
+    if previous is None:
+        return None
+    if kind == "sample":
+        return previous.last_post(SAMPLE_HANDLE)
+    return previous.last_post(hint) if kind in LIVE else None
+
+
 def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
                   previous: FinishedBot | None = None) -> tuple[BotConfig, list[Fetched]]:
     """Each source's posts, in the order given, and the config with the bot's folder filled in.
@@ -137,7 +148,7 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
             spec, kind=kind, text_column=config.data.text_column, max_posts=config.data.max_posts,
             cache_dir=cache_dir if main else None, refresh=config.data.refresh,
             on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts or MAX_POSTS)),
-            newer_than=previous.last_post(hint) if previous and kind in LIVE else None,
+            newer_than=_read_since(previous, kind, hint),
         )
         reused = " (from raw/; --refresh downloads them again)" if result.reused else ""
         on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}{reused}"))

@@ -93,8 +93,8 @@ def fetch_posts(
     limit = max_posts or MAX_POSTS  # how far back a live account is read
     if kind not in KINDS:
         raise SourceError(f"unknown source '{kind}'. Use one of {', '.join(KINDS)}")
-    if kind == "sample":
-        posts, profile = load_sample()
+    if kind == "sample":  # read again for an update: her held-back newest posts come too
+        posts, profile = load_sample(newest=newer_than is not None)
         return Fetched(newest(posts, max_posts), profile)
     if kind == "archive":
         posts, profile = read_archive(Path(spec))

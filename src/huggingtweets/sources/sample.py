@@ -27,7 +27,12 @@ PROFILE = Profile(
 )
 
 
-def load_sample() -> tuple[list[Post], Profile]:
-    with resources.as_file(resources.files("huggingtweets") / "data" / f"{HANDLE}.jsonl") as path:
-        posts, _ = read_posts(path, source="sample")
-    return posts, PROFILE
+def load_sample(*, newest: bool = False) -> tuple[list[Post], Profile]:
+    """Her posts; with ``newest``, her held-back newest ones too (the posts a continued bot learns)."""
+    posts = _read(f"{HANDLE}.jsonl")
+    return (posts + _read(f"{HANDLE}-newer.jsonl") if newest else posts), PROFILE
+
+
+def _read(name: str) -> list[Post]:
+    with resources.as_file(resources.files("huggingtweets") / "data" / name) as path:
+        return read_posts(path, source="sample")[0]
