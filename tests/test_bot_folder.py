@@ -22,6 +22,10 @@ def _finished(folder: BotFolder, *, train=("an old post",), validation=("a newer
     return folder
 
 
+UPDATE = {"version": 2, "base_model": "the previous version", "new_posts": 40, "replayed_posts": 80,
+          "old_validation_perplexity_before": 30.5, "old_validation_perplexity_after": 31.0, "forgetting": 1.02}
+
+
 def test_a_bot_is_found_from_its_folder_or_its_model_folder_and_nowhere_else(tmp_path) -> None:
     bot = _finished(BotFolder(tmp_path / "bots" / "dot"))
     assert BotFolder.holding(bot.path) == bot and BotFolder.holding(bot.model_dir) == bot
@@ -35,8 +39,7 @@ def test_a_bot_is_found_from_its_folder_or_its_model_folder_and_nowhere_else(tmp
 
 
 def test_it_reads_back_what_the_bot_learned_every_version_and_its_first_base(tmp_path) -> None:
-    metrics = {"base_model": "bots/dot/model", "lineage": [{"version": 1, "base_model": "gpt2"},
-                                                           {"version": 2, "base_model": "the previous version"}]}
+    metrics = {"base_model": "bots/dot/model", "lineage": [{"version": 1, "base_model": "gpt2"}, UPDATE]}
     bot = _finished(BotFolder(tmp_path / "dot"), train=("old", "new"), validation=("held out",), metrics=metrics)
     assert bot.learned_texts() == ["old", "new", "held out"]  # validation too: training ends with passes over it
     assert bot.original_base() == "gpt2"
@@ -149,3 +152,29 @@ def test_two_runs_into_one_folder_the_second_is_refused_until_the_first_ends(tmp
     finally:
         release_folders()
     assert subprocess.run(other_run, capture_output=True, text=True).returncode == 0  # the first run is over
+
+
+@pytest.mark.parametrize("metrics", [
+    "[]", "null", '"figures"', '{"lineage": 5}', '{"lineage": [5]}', '{"lineage": []}', '{"lineage": NaN}',
+    '{"lineage": [{"version": 1, "base_model": 3}]}', '{"lineage": [{"version": 1, "last_post": ["2026"]}]}',
+    '{"lineage": [{"version": 1}, {"version": 2}]}',  # an update's figures missing
+    '{"lineage": [{"version": 1}, {"version": 2, "new_posts": "40"}]}',
+    '{"made": 7}',  # no lineage: the first version is made from these figures
+    "[" * 100_000,  # nested past Python's stack
+])
+def test_a_tampered_metrics_json_is_one_line_not_a_traceback_after_training(tmp_path, metrics) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    bot.metrics_path.write_text(metrics)
+    with pytest.raises(ConfigError) as caught:
+        bot.read()
+    line = error_line(caught.value)
+    assert line.startswith(f"Error: {bot.path} is damaged (") and "so it can't be continued" in line
+    assert len(line.splitlines()) == 1
+
+
+def test_a_metrics_json_as_train_writes_it_reads(tmp_path) -> None:
+    lineage = [{"version": 1, "made": "2026-11-01T10:00:00+00:00", "base_model": "gpt2", "train_posts": 474,
+                "last_post": "2025-12-27T07:33:11+00:00", "perplexity": 31.2}, {**UPDATE, "perplexity": float("inf")}]
+    bot = _finished(BotFolder(tmp_path / "dot"), metrics={"base_model": "gpt2", "lineage": lineage})
+    assert bot.read().lineage[1]["new_posts"] == 40
+    assert len(_finished(BotFolder(tmp_path / "old")).read().lineage) == 1  # written before lineage was kept

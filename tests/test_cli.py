@@ -53,7 +53,7 @@ def test_the_update_the_demo_suggests_runs_offline(demo_run, tmp_path) -> None:
     update = run_cli(*command[1:4], str(copy), "--epochs", "1", "-n", "2")
     assert update.returncode == 0, update.stderr
     lineage = json.loads((copy / "metrics.json").read_text())["lineage"]
-    assert [version["new_posts"] for version in lineage] == [527, 40]
+    assert len(lineage) == 2 and lineage[1]["new_posts"] == 40
 
 
 def test_demo_writes_a_zip_that_transformers_loads(demo_run, tmp_path) -> None:

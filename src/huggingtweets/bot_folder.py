@@ -31,6 +31,7 @@ from .errors import ConfigError, cause
 from .post import Post
 
 MARKER = ".huggingtweets"  # in every bot folder: what this program wrote there, it may replace
+METRICS = "metrics.json"
 LOCK = ".huggingtweets.lock"  # held (flock) by the run writing the folder: a second run is refused
 _HELD: dict[Path, int] = {}  # the bot folders this process's run holds → their lock file's descriptor
 
@@ -96,7 +97,7 @@ class BotFolder:
 
     @property
     def metrics_path(self) -> Path:
-        return self.path / "metrics.json"
+        return self.path / METRICS
 
     @property
     def train_path(self) -> Path:
@@ -293,14 +294,17 @@ class BotFolder:
                               library_fix="Pass continue_from= a bot's folder, such as bots/<name>")
         try:
             metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+            if not isinstance(metrics, dict):
+                raise ValueError(f"{METRICS} holds {type(metrics).__name__}, not the bot's figures")
             raw = self.raw_posts()
             train = read_jsonl(self.train_path)
             validation = read_jsonl(self.validation_path)
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            lineage = metrics["lineage"] if "lineage" in metrics else [first_version(metrics, raw)]
+            check_lineage(lineage)
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             raise ConfigError(f"{self.path} is damaged ({cause(error)}), so it can't be continued",
                               fix="Make the bot again with `huggingtweets train`",
                               library_fix="Make the bot again with make_bot()") from error
-        lineage = metrics.get("lineage") or [first_version(metrics, raw)]
         return FinishedBot(self, train, validation, raw, lineage, metrics)
 
 
@@ -346,6 +350,34 @@ def first_base(metrics: dict[str, Any]) -> str | None:
     first = lineage[0] if isinstance(lineage, list) and lineage and isinstance(lineage[0], dict) else {}
     base = first.get("base_model") or metrics.get("base_model")
     return base if isinstance(base, str) else None
+
+
+# what each version's entry in metrics.json's lineage holds, and of what type (None: not known)
+_VERSION_FIELDS: dict[str, tuple[type, ...]] = {
+    "version": (int,), "made": (str,), "base_model": (str,), "last_post": (str,), "train_posts": (int,),
+    "perplexity": (int, float),
+}
+_UPDATE_FIELDS: dict[str, tuple[type, ...]] = {  # and an update's, each one needed
+    "new_posts": (int,), "replayed_posts": (int,), "old_validation_perplexity_before": (int, float),
+    "old_validation_perplexity_after": (int, float), "forgetting": (int, float),
+}
+
+
+def check_lineage(lineage: Any) -> None:
+    """Raise ValueError unless ``lineage`` is what `train` writes: a list of versions, oldest first,
+    each a mapping of the fields above (a hand-edited or damaged metrics.json is caught here,
+    not as a traceback while the card is written after training)."""
+    if not isinstance(lineage, list) or not lineage:
+        raise ValueError(f"{METRICS}'s lineage is {type(lineage).__name__}, not a list of versions")
+    for number, version in enumerate(lineage, 1):
+        if not isinstance(version, dict):
+            raise ValueError(f"{METRICS}'s version {number} is {type(version).__name__}, not its figures")
+        needed = _UPDATE_FIELDS if number > 1 else {}
+        for key, types in {**_VERSION_FIELDS, **needed}.items():
+            value = version.get(key)
+            if (value is None and key not in needed) or (isinstance(value, types) and not isinstance(value, bool)):
+                continue
+            raise ValueError(f"{METRICS}'s version {number} has {key} = {str(value)[:40]!r}")
 
 
 def first_version(metrics: dict[str, Any], raw: dict[tuple[str, str], list[Post]]) -> dict[str, Any]:
