@@ -178,3 +178,25 @@ def test_a_metrics_json_as_train_writes_it_reads(tmp_path) -> None:
     bot = _finished(BotFolder(tmp_path / "dot"), metrics={"base_model": "gpt2", "lineage": lineage})
     assert bot.read().lineage[1]["new_posts"] == 40
     assert len(_finished(BotFolder(tmp_path / "old")).read().lineage) == 1  # written before lineage was kept
+
+
+@pytest.mark.parametrize("change", [{"text": ["a", "b"]}, {"handle": None}, {"created_at": 20260101},
+                                    {"created_at": "yesterday"}, {"urls": "https://x"}])
+def test_a_raw_post_it_could_not_have_written_is_one_line(tmp_path, change) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    bot.raw_dir.mkdir()
+    post = {"id": "1", "text": "a post", "handle": "dot", "source": "file", "created_at": "2026-11-01T10:00:00+00:00"}
+    bot.raw_file("file", "dot").write_text(json.dumps({**post, **change}) + "\n")
+    with pytest.raises(ConfigError, match=r"is damaged \(.*\), so it can't be continued"):
+        bot.read()
+
+
+def test_a_raw_post_s_time_without_a_zone_is_utc(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    bot.raw_dir.mkdir()
+    rows = [{"id": "1", "text": "naive", "handle": "dot", "source": "file", "created_at": "2026-11-01T10:00:00"},
+            {"id": "2", "text": "aware", "handle": "dot", "source": "file", "created_at": "2026-11-02T10:00:00+01:00"}]
+    bot.raw_file("file", "dot").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    finished = bot.read()
+    assert finished.last_post("dot").isoformat() == "2026-11-02T10:00:00+01:00"  # the two compare
+    assert finished.raw[("file", "dot")][0].created_at.utcoffset().total_seconds() == 0

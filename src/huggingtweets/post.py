@@ -9,7 +9,7 @@ post came from:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 
@@ -31,17 +31,29 @@ class Post:
         return row
 
     @classmethod
-    def from_dict(cls, row: dict[str, Any]) -> Post:
+    def from_dict(cls, row: Any) -> Post:
+        """The post `to_dict` wrote; TypeError or ValueError, naming the field, for a row it could
+        not have written (a hand-edited or damaged file). A time without a zone is UTC, as every
+        source writes it: a naive and an aware time can't be compared."""
+        if not isinstance(row, dict):
+            raise TypeError(f"a row is {type(row).__name__}, not a post")
+        for key in ("id", "handle", "text", "source"):
+            if not isinstance(row.get(key), (str, int) if key == "id" else str):
+                raise TypeError(f"a post's {key} is {type(row.get(key)).__name__}, not text")
         created = row.get("created_at")
+        when = datetime.fromisoformat(created) if created else None
+        urls = row.get("urls") or ()
+        if not isinstance(urls, (list, tuple)) or not all(isinstance(u, str) for u in urls):
+            raise TypeError("a post's urls are not a list of addresses")
         return cls(
             id=str(row["id"]),
             handle=row["handle"],
             text=row["text"],
             source=row["source"],
-            created_at=datetime.fromisoformat(created) if created else None,
+            created_at=when.replace(tzinfo=timezone.utc) if when and when.tzinfo is None else when,
             is_repost=bool(row.get("is_repost", False)),
             is_reply=bool(row.get("is_reply", False)),
-            urls=tuple(row.get("urls") or ()),
+            urls=tuple(urls),
         )
 
 

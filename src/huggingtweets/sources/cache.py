@@ -105,6 +105,6 @@ def _read_posts(path: Path) -> list[Post]:
         for line in f:
             try:
                 posts.append(Post.from_dict(json.loads(line)))
-            except (json.JSONDecodeError, KeyError):
-                break  # a line cut by the interruption: the pages before it are whole
+            except (ValueError, KeyError, TypeError):  # ValueError: JSONDecodeError among them
+                break  # a line cut by the interruption (or damaged): the pages before it are whole
     return posts
