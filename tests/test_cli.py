@@ -182,6 +182,35 @@ def test_max_posts_reads_only_a_file_s_newest_posts(tmp_path, monkeypatch, capsy
     assert stats["downloaded"] == 50  # not an hour of training on all 300
 
 
+def test_a_file_naming_no_author_says_how_to_name_its_person(tmp_path, monkeypatch, capsys) -> None:
+    from huggingtweets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trump_300.csv").write_text("text\n" + "".join(
+        f"Post number {i}: the ferry is late and Kevin is on the roof again. {'x' * 40}\n" for i in range(200)))
+    assert main(["data", "trump_300.csv"]) == 0 and (tmp_path / "bots" / "trump_300").is_dir()
+    shown = "".join(capsys.readouterr())
+    assert "trump_300.csv names no author" in shown and "--name" in shown
+    assert main(["data", "trump_300.csv", "--name", "@realDonaldTrump"]) == 0
+    assert "names no author" not in "".join(capsys.readouterr())
+    stats = json.loads((tmp_path / "bots" / "realDonaldTrump" / "data" / "stats.json").read_text())
+    assert stats["handles"][0]["handle"] == "realDonaldTrump"
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["data", "a.csv", "b.csv", "--name", "dot"], "--name names the one person of a single file"),
+    (["data", "sample", "--name", "dot"], "--name names the person of a file, and sample names its own"),
+    (["data", "a.csv", "--name", "two words"], "--name must be a handle"),
+])
+def test_name_is_refused_where_it_can_t_name_a_file_s_person(tmp_path, monkeypatch, capsys, args, problem) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("text\n" + "".join(f"Post {i} about the harbour and the gulls today\n"
+                                                       for i in range(100)))
+    code, err = call_main(args, capsys)
+    assert code == 1 and err.startswith(f"Error: {problem}"), err
+
+
 def test_data_command_tracks_a_preprocess_run_when_asked(tmp_path) -> None:
     (tmp_path / "dot.txt").write_text("\n".join(f"Post number {i}: the ferry is late and Kevin is on the roof "
                                                  f"again. {'x' * 40}" for i in range(200)))

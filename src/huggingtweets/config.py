@@ -13,6 +13,7 @@ each front door calls it:
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import Field, asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from .recipe import CHECKPOINT_MINUTES, MAX_POSTS, VALIDATION_FRACTION
 # what a one-line prompt can't hold: control characters (line breaks, escapes), line and paragraph
 # separators, lone surrogates; a family emoji's joiner, a flag or a non-breaking space are text
 UNTYPED = frozenset({"Cc", "Cs", "Zl", "Zp"})
+HANDLE = re.compile(r"@?[\w.-]{1,64}")  # a person's handle as --name gives it
 MAX_PEOPLE = 3  # the original mixed at most 3 people; more blurs every voice
 SourceKind = Literal["sample", "archive", "file", "mastodon", "bluesky", "x"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)  # what --source may force
@@ -102,6 +104,8 @@ class DataOptions:
                                    f"archive; a live account's {MAX_POSTS:,}, as X's API served)", metavar="N")
     refresh: bool = option(False, "download live accounts again instead of reusing raw/")
     text_column: str | None = option(None, "the column holding the posts, if it isn't found by name")
+    name: str | None = option(None, "the handle of the person a file's posts are by (default: the file's author, "
+                              "handle or username column, else the file's name)", metavar="HANDLE")
     keep_newlines: bool = option(False, "keep line breaks inside posts")  # the original found samples better without
     # the original kept replies: they are most of many people's voice
     drop_replies: bool = option(False, "leave replies out of the training data")
@@ -111,6 +115,9 @@ class DataOptions:
                                         "250", flag="")  # the library's only
 
     def __post_init__(self) -> None:
+        if self.name is not None and not HANDLE.fullmatch(self.name):
+            raise option_error("name", f"must be a handle (letters, digits, '_', '.', '-'; at most 64), "
+                               f"got {self.name!r}")
         if self.max_posts is not None and self.max_posts < 1:
             raise option_error("max_posts", f"must be at least 1, got {self.max_posts}")
         if not 0 < self.validation_fraction < 0.5:
@@ -250,6 +257,10 @@ class BotConfig:
                 f"{len(self.sources)} sources given, at most {MAX_PEOPLE} people can be mixed. "
                 "Drop some sources"
             )
+        if self.data.name and len(self.sources) > 1:
+            raise option_error("name", "names the one person of a single file, and several sources were given",
+                               fix="Give each file an author column instead, or train on one file",
+                               library_fix="Give each file an author column instead, or pass one source")
 
     @classmethod
     def of(cls, sources: tuple[str, ...], **options: Any) -> BotConfig:

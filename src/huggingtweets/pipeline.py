@@ -148,8 +148,12 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
             spec, kind=kind, text_column=config.data.text_column, max_posts=config.data.max_posts,
             cache_dir=cache_dir if main else None, refresh=config.data.refresh,
             on_progress=lambda n: on_event(FetchProgress(hint, n, config.data.max_posts or MAX_POSTS)),
-            newer_than=_read_since(previous, kind, hint),
+            newer_than=_read_since(previous, kind, hint), name=config.data.name,
         )
+        if result.named_by_file:
+            on_event(Notice(f"{Path(spec).name} names no author (no author, handle or username column), so its "
+                            f"person is called @{result.profile.handle} after the file: give the handle with --name, "
+                            "or add an author column", level="info"))
         reused = " (from raw/; --refresh downloads them again)" if result.reused else ""
         on_event(StageFinished("fetch", f"{len(result.posts):,} posts by @{result.profile.handle}{reused}"))
         return result

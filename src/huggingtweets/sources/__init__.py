@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..config import SOURCE_KINDS
+from ..config import SOURCE_KINDS, option_error
 from ..errors import SourceError
 from ..post import Post, Profile
 from ..recipe import MAX_POSTS
@@ -40,6 +40,7 @@ class Fetched:
     profile: Profile
     cached: bool = False  # the raw posts already lie in the cache folder
     reused: bool = False  # they came from there, not from the network
+    named_by_file: bool = False  # a file naming no author: its person is called after the file
 
 
 def source_kind(spec: str) -> str:
@@ -84,15 +85,18 @@ def fetch_posts(
     on_progress: Callable[[int], None] = lambda n: None,
     http: Http | None = None,
     newer_than: datetime | None = None,
+    name: str | None = None,
 ) -> Fetched:
     """Read the posts of one person from ``spec`` (``kind`` forces the source): the newest
     ``max_posts`` of them, or every post of a file or archive and `MAX_POSTS` of a live account
     when None. With ``newer_than``, a live source is read again from its newest post back to that
-    date only."""
+    date only. ``name``: the handle of a file's person, instead of its author column or its name."""
     kind = kind or source_kind(spec)
     limit = max_posts or MAX_POSTS  # how far back a live account is read
     if kind not in KINDS:
         raise SourceError(f"unknown source '{kind}'. Use one of {', '.join(KINDS)}")
+    if name and kind != "file":
+        raise option_error("name", f"names the person of a file, and {spec} names its own", fix="Leave it out")
     if kind == "sample":  # read again for an update: her held-back newest posts come too
         posts, profile = load_sample(newest=newer_than is not None)
         return Fetched(newest(posts, max_posts), profile)
@@ -100,8 +104,9 @@ def fetch_posts(
         posts, profile = read_archive(Path(spec))
         return Fetched(newest(posts, max_posts), profile)
     if kind == "file":
-        posts, handle = read_posts(Path(spec), text_column=text_column)
-        return Fetched(newest(posts, max_posts), Profile(handle=handle, display_name=handle, source="file"))
+        posts, handle = read_posts(Path(spec), text_column=text_column, handle=name)
+        return Fetched(newest(posts, max_posts), Profile(handle=handle, display_name=handle, source="file"),
+                       named_by_file=not name and handle == Path(spec).stem)
     if kind == "x":
         posts, profile = fetch_x(spec, max_posts=limit)
         return Fetched(posts, profile)

@@ -44,9 +44,10 @@ NAME_THE_COLUMN: dict[str, Any] = {
 
 
 def read_posts(
-    path: Path, *, source: str = "file", text_column: str | None = None
+    path: Path, *, source: str = "file", text_column: str | None = None, handle: str | None = None
 ) -> tuple[list[Post], str]:
-    """Read every post in ``path``; return them and the author's handle."""
+    """Read every post in ``path``; return them and the author's handle: ``handle`` if given, else
+    the file's author column, else the file's name (`names_author` says which)."""
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"no such file: {path}", fix="Check the path, or run `huggingtweets demo` to try the sample",
@@ -81,7 +82,7 @@ def read_posts(
             f"{path.name}'s column '{text_key}' holds no text ({_kinds(row.get(text_key) for row in rows)}); "
             f"its other columns are {_listed(others) or 'none'}", **NAME_THE_COLUMN
         )
-    handle = _handle(rows, columns) or path.stem
+    handle = (handle or "").lstrip("@") or _handle(rows, columns) or path.stem
     return _to_posts(rows, columns, text_key, handle, source, path.name), handle
 
 
