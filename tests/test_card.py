@@ -172,3 +172,14 @@ def test_the_card_names_its_people_for_the_tools_that_read_it() -> None:
     assert card_people(render_card(_facts(n_people=2))) == ["@gullhaven_dot", "@harbourmaster_len"]
     assert card_people("---\nlicense: mit\n---\n# someone else's model\n") == []
     assert card_people("no front matter at all") == card_people("---\n: [unclosed\n---\n") == []
+
+
+def test_a_bot_made_before_its_versions_were_kept_shows_its_updates_without_a_traceback() -> None:
+    """A metrics.json without a lineage gives version 1 no perplexity: the card shows a dash."""
+    first = {"version": 1, "made": None, "base_model": "gpt2", "train_posts": 474, "last_post": None, "perplexity": None}
+    update = {"version": 2, "made": "2026-12-01T06:00:00+00:00", "new_posts": 40, "replayed_posts": 80,
+              "old_validation_perplexity_before": 30.5, "old_validation_perplexity_after": 31.0, "forgetting": 1.02,
+              "perplexity": 29.0}
+    card = render_card(CardFacts(**{**_facts().__dict__, "updates": [first, update]}))
+    assert "| 1 | — | 474 training posts (gpt2) | — | — | — |" in card
+    assert "| 2 | 2026-12-01 | 40 new posts, 80 old ones replayed |" in card

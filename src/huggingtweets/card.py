@@ -166,7 +166,9 @@ def _updates(lineage: list[dict[str, Any]]) -> str:
             learned = f"{v['new_posts']:,} new posts, {v['replayed_posts']:,} old ones replayed"
             old = (f"{v['old_validation_perplexity_before']:.1f} → {v['old_validation_perplexity_after']:.1f} "
                    f"({v['forgetting']:.2f}×)")
-        rows.append(f"| {v.get('version', 1)} | {made} | {learned} | {newest} | {v.get('perplexity', float('nan')):.1f} | {old} |")
+        score = v.get("perplexity")
+        shown = f"{score:.1f}" if isinstance(score, (int, float)) else "—"  # a bot written before it was kept
+        rows.append(f"| {v.get('version', 1)} | {made} | {learned} | {newest} | {shown} | {old} |")
     return ("\n## Updates\n\nThis bot was trained further as the person kept posting: each version learned the posts "
             "written since the one before, mixed with a replay of the posts it had learned, so as not to forget "
             "them. The last column is each update's perplexity on the posts its previous version was validated on, "
