@@ -94,8 +94,8 @@ def test_export_writes_a_gguf_and_a_modelfile_ollama_can_take(demo_run) -> None:
     _, out = demo_run
     result = run_cli("export", str(out), "--gguf")
     assert result.returncode == 0, result.stderr
-    gguf_file = out / f"{out.name}.gguf"
-    assert f"ollama create {out.name} -f Modelfile" in result.stdout and str(gguf_file) in result.stdout
+    gguf_file = out / "gullhaven_dot.gguf"  # named as the bot's zip, after its person, whatever its folder's name
+    assert "ollama create gullhaven_dot -f Modelfile" in result.stdout and str(gguf_file) in result.stdout
     assert len(GGUFReader(gguf_file).tensors) > 10 and (out / "Modelfile").read_text().startswith("# AI-generated")
     half = run_cli("export", str(out / "model"), "--gguf", "--quant", "f16")  # the model folder works too
     assert half.returncode == 0 and gguf_file.stat().st_size > 0

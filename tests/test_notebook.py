@@ -153,7 +153,7 @@ def test_the_gguf_button_links_the_gguf_and_its_modelfile(clicked) -> None:
                      "bots/gullhaven_dot/Modelfile"]
     assert re.search(r"Modelfile</a>\s*\(\d+ KB\)", app.download_link.outputs[-1]["data"]["text/html"])
     assert "ollama create gullhaven_dot -f Modelfile" in app.download_log.text.value
-    assert len(GGUFReader(folder / links[0]).tensors) > 10
+    assert len(GGUFReader(folder / links[1]).tensors) > 10
 
 
 def test_the_base_list_offers_modern_bases_each_with_its_note() -> None:

@@ -297,15 +297,17 @@ def test_one_long_post_is_one_line_not_a_trainer_traceback(tmp_path) -> None:
 
 
 def test_a_bot_made_earlier_is_never_replaced_silently(tmp_path) -> None:
-    from huggingtweets.errors import ConfigError
+    from huggingtweets.errors import ConfigError, error_line
     from huggingtweets.events import Notice
 
     out = tmp_path / "bots" / "gullhaven_dot"
     prepare_data(BotConfig.of(sources=("sample",), out_dir=out))
     (out / "model").mkdir()
     (out / "model" / "config.json").write_text("{}")  # a finished bot, as export leaves it
-    with pytest.raises(ConfigError, match=r"already holds a bot, made 20.*Pass --overwrite to replace it, or --out another folder"):
+    with pytest.raises(ConfigError, match=r"already holds a bot, made 20.*Pass if_bot_exists=\"replace\" to replace "
+                                          r"it, or another out_dir") as caught:  # a library call: its parameters
         prepare_data(BotConfig.of(sources=("sample",), out_dir=out))
+    assert error_line(caught.value).endswith("Pass --overwrite to replace it, or --out another folder.")  # the CLI's
     assert (out / "model" / "config.json").read_text() == "{}"
 
     events: list = []

@@ -183,10 +183,11 @@ def test_the_default_mode_follows_the_login(tmp_path, monkeypatch) -> None:
 
 
 def test_a_bad_mode_names_the_flag() -> None:
-    from huggingtweets.errors import ConfigError
+    from huggingtweets.errors import ConfigError, error_line
 
-    with pytest.raises(ConfigError, match="--wandb must be online, offline or disabled"):
+    with pytest.raises(ConfigError, match="wandb must be online, offline or disabled") as caught:
         BotConfig.of(sources=("sample",), wandb="sometimes")
+    assert error_line(caught.value).startswith("Error: --wandb must be online, offline or disabled")
 
 
 def test_a_continued_bot_chains_its_model_artifact(tmp_path) -> None:
