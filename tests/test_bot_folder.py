@@ -200,3 +200,12 @@ def test_a_raw_post_s_time_without_a_zone_is_utc(tmp_path) -> None:
     finished = bot.read()
     assert finished.last_post("dot").isoformat() == "2026-11-02T10:00:00+01:00"  # the two compare
     assert finished.raw[("file", "dot")][0].created_at.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("which, body", [("validation", ""), ("train", '{"text": 5}\n'), ("train", "[1]\n"),
+                                         ("validation", '{"handle": 3, "text": "a post"}\n')])
+def test_learned_posts_it_could_not_have_written_are_one_line(tmp_path, which, body) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    (bot.data_dir / f"{which}.jsonl").write_text(body)
+    with pytest.raises(ConfigError, match=rf"is damaged \(data/{which}.jsonl holds .*\), so it can't be continued"):
+        bot.read()

@@ -297,8 +297,8 @@ class BotFolder:
             if not isinstance(metrics, dict):
                 raise ValueError(f"{METRICS} holds {type(metrics).__name__}, not the bot's figures")
             raw = self.raw_posts()
-            train = read_jsonl(self.train_path)
-            validation = read_jsonl(self.validation_path)
+            train = _learned_rows(read_jsonl(self.train_path), self.train_path)
+            validation = _learned_rows(read_jsonl(self.validation_path), self.validation_path)
             lineage = metrics["lineage"] if "lineage" in metrics else [first_version(metrics, raw)]
             check_lineage(lineage)
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
@@ -350,6 +350,17 @@ def first_base(metrics: dict[str, Any]) -> str | None:
     first = lineage[0] if isinstance(lineage, list) and lineage and isinstance(lineage[0], dict) else {}
     base = first.get("base_model") or metrics.get("base_model")
     return base if isinstance(base, str) else None
+
+
+def _learned_rows(rows: list[Any], path: Path) -> list[dict[str, str]]:
+    """``rows`` of data/train.jsonl or validation.jsonl as `train` wrote them, each a post's handle
+    and text, at least one; ValueError naming the file otherwise."""
+    if not rows:
+        raise ValueError(f"{path.parent.name}/{path.name} holds no posts")
+    for row in rows:
+        if not (isinstance(row, dict) and isinstance(row.get("text"), str) and isinstance(row.get("handle", ""), str)):
+            raise ValueError(f"{path.parent.name}/{path.name} holds {str(row)[:40]!r}, not a post")
+    return rows
 
 
 # what each version's entry in metrics.json's lineage holds, and of what type (None: not known)
