@@ -152,3 +152,27 @@ def test_weights_that_do_not_fit_their_config_are_refused_not_filled_with_noise(
             load()
         line = error_line(caught.value)
         assert "weights don't match its config.json" in line and "\n" not in line, line
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"n_layer": 10**6}, "claims a model of at least"),  # would build for minutes, filling memory
+    ({"vocab_size": 10**9}, "claims a model of at least"),
+    ({"n_embd": 96}, "has weights of other shapes than its config.json gives"),
+    ({"n_head": 0}, "can't load the model in folder"),
+    ({"n_embd": -64}, "can't load the model in folder"),
+    ({"n_embd": "wide"}, "can't load the model in folder"),
+])
+def test_a_config_that_does_not_describe_its_weights_is_one_line_at_once(tmp_path, tiny_shape, change, says) -> None:
+    import json
+    import time
+
+    folder = tmp_path / "base"
+    load_base_model("scratch", texts=TEXTS, folder=folder, shape=tiny_shape)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, **change}))
+    started = time.monotonic()
+    with pytest.raises(ModelError) as caught:
+        load_model(str(folder))
+    line = error_line(caught.value)
+    assert says in line and "\n" not in line and "above report" not in line, line
+    assert time.monotonic() - started < 60

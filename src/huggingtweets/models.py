@@ -80,6 +80,8 @@ def load_model(name: str, *, what: ModelRole = "model", dtype: str = "float32") 
             # asking "Do you wish to run the custom code? [y/N]", where one keystroke would run it
             config = AutoConfig.from_pretrained(name, trust_remote_code=False)
             _check_writes_text(config, name, what)
+            if is_folder:
+                _check_config_fits_weights(config, Path(name), what)
             tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)
             saved_dtype = _dtype_name(getattr(config, "dtype", None))
             weights = getattr(torch, dtype)
@@ -138,6 +140,9 @@ def _custom_code_error(name: str, what: ModelRole, why: str) -> ModelError:
 def _load_error(name: str, what: ModelRole, is_folder: bool, offline: bool, e: Exception) -> ModelError:
     """A model that won't load, in one line: missing files, truncated weights, no connection."""
     other = _other_model(what)
+    if is_folder and "ignore_mismatched_sizes" in str(e):  # transformers points at a report we keep quiet
+        return ModelError(f"the {what} in folder {name} has weights of other shapes than its config.json gives. "
+                          "Use the folder as it was saved, config and weights together")
     if is_folder:
         return ModelError(f"can't load the {what} in folder {name} ({cause(e)}). "
                           "Point at a folder holding config.json, the weights and the tokenizer")
@@ -172,6 +177,28 @@ def _check_writes_text(config: Any, name: str, what: ModelRole) -> None:
         f"the {what} {name} is a {kind}, which does not write text left to right. "
         "Use a text-generation model such as gpt2, distilgpt2 or HuggingFaceTB/SmolLM2-135M"
     )
+
+
+WEIGHT_FILES = (".safetensors", ".bin", ".pt", ".pth")
+
+
+def _check_config_fits_weights(config: Any, folder: Path, what: ModelRole) -> None:
+    """Refuse a config.json that claims a model far bigger than the weights beside it (10^6
+    layers, a vocabulary of 10^9): building it would run for minutes and fill memory before any
+    weight is found missing. The least a model of that shape holds, two width² matrices a layer
+    and the token embeddings, must fit its weight files at an eighth of a byte a parameter."""
+    stored = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in WEIGHT_FILES and p.is_file())
+    try:
+        layers, width, vocab = (int(getattr(config, key, 0) or 0)
+                                for key in ("num_hidden_layers", "hidden_size", "vocab_size"))
+    except (TypeError, ValueError):  # not numbers: loading says what is wrong with it
+        return
+    least = max(layers, 0) * 2 * max(width, 0) ** 2 + max(vocab, 0) * max(width, 0)
+    if stored and least > 8 * stored:
+        raise ModelError(f"the {what} in folder {folder} claims a model of at least {least:,} parameters ({layers:,} "
+                         f"layers {width:,} wide, a vocabulary of {vocab:,}), far more than its {stored / 2**20:.1f} MB "
+                         "of weights hold: its config.json doesn't match them. Use the folder as it was saved, config "
+                         "and weights together")
 
 
 def _check_weights_found(loaded: dict[str, Any], config: Any, name: str, what: ModelRole) -> None:
