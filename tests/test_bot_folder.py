@@ -209,3 +209,29 @@ def test_learned_posts_it_could_not_have_written_are_one_line(tmp_path, which, b
     (bot.data_dir / f"{which}.jsonl").write_text(body)
     with pytest.raises(ConfigError, match=rf"is damaged \(data/{which}.jsonl holds .*\), so it can't be continued"):
         bot.read()
+
+
+def test_the_version_an_update_replaces_is_kept_with_its_gguf(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    (bot.model_dir / "model.safetensors").write_bytes(b"version one's weights")
+    (bot.path / "dot.gguf").write_bytes(b"GGUF of version one")
+    (bot.path / "Modelfile").write_text("FROM ./dot.gguf\n")
+    kept = bot.keep_version(1, "dot")
+    assert kept == bot.path / "versions" / "1"
+    assert (kept / "model" / "model.safetensors").read_bytes() == b"version one's weights"
+    assert (kept / "dot.gguf").read_bytes() == b"GGUF of version one" and (kept / "Modelfile").is_file()
+    assert not (bot.path / "dot.gguf").exists()  # no old GGUF beside the updated model
+    assert json.loads((kept / "metrics.json").read_text())["base_model"] == "gpt2"
+    (bot.model_dir / "model.safetensors").unlink()  # as the update's export swaps in a new model/
+    (bot.model_dir / "model.safetensors").write_bytes(b"version two's weights")
+    assert (kept / "model" / "model.safetensors").read_bytes() == b"version one's weights"
+    assert bot.keep_version(1, "dot") == kept  # a rerun of a stopped update keeps it again, no error
+
+
+def test_a_versions_folder_that_is_a_link_is_refused(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    (tmp_path / "elsewhere").mkdir()
+    (bot.path / "versions").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match="is a link"):
+        bot.keep_version(1, "dot")
+    assert not list((tmp_path / "elsewhere").iterdir())

@@ -97,6 +97,41 @@ def test_the_lineage_is_in_the_metrics_and_the_card(continued) -> None:
     assert "random initial weights" in card  # still described from its first base, not from its own folder
 
 
+def test_the_version_it_replaced_is_kept_and_still_writes(continued) -> None:
+    from huggingtweets.generate import sample_posts
+    from huggingtweets.models import load_model
+
+    _, second, _, _ = continued
+    kept = BotFolder(second.out_dir).version_dir(1)
+    assert "## Updates" not in (kept / "model" / "README.md").read_text()  # version 1's own card
+    assert len(json.loads((kept / "metrics.json").read_text()).get("lineage", [{}])) == 1
+    model, tokenizer = load_model(str(kept / "model"))
+    assert len(sample_posts(model, tokenizer, n=2, seed=1).texts) == 2
+
+
+@pytest.mark.parametrize("option, says", [
+    ({"out_dir": "elsewhere"}, "continue_from updates the bot in its own folder, where its earlier versions are, so "
+                               "out_dir can't be used with it"),
+    ({"base_model": "distilgpt2"}, "continue_from trains the bot's own model further, so base_model can't be used"),
+])
+def test_options_an_update_cannot_follow_are_refused_not_ignored(tmp_path, option, says) -> None:
+    from huggingtweets.errors import error_line
+
+    with pytest.raises(ConfigError, match=says) as caught:
+        BotConfig.of(sources=("sample",), continue_from=str(tmp_path / "bots" / "dot"), **option)
+    cli = error_line(caught.value)
+    assert cli.startswith("Error: --continue ") and ("--out" in cli or "--base-model" in cli)
+
+
+def test_another_person_s_posts_are_refused_before_anything_is_written(continued, tmp_path) -> None:
+    _, second, posts, _ = continued
+    before = sorted(p.name for p in second.out_dir.rglob("*"))
+    with pytest.raises(ConfigError, match=r"learned the posts of @dot, and .*other.csv holds @other's") as caught:
+        make_bot(_config(_csv(tmp_path / "other.csv", posts), None, continue_from=str(second.out_dir)))
+    assert "--name dot" in str(caught.value.fix)
+    assert sorted(p.name for p in second.out_dir.rglob("*")) == before
+
+
 def test_with_nothing_new_there_is_nothing_to_continue(continued, tmp_path) -> None:
     _, second, posts, _ = continued
     with pytest.raises(DataError, match="no posts newer than the ones the bot has learned from"):

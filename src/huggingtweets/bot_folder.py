@@ -8,6 +8,7 @@
       metrics.json                   the figures, the base it came from and its versions (lineage)
       samples.jsonl, loss.png, predictions.png, <name>.zip, <name>.gguf, Modelfile
       base/, checkpoints/            only while training (the scratch model's init, resumable steps)
+      versions/<N>/                  each version an update replaced: model/, metrics.json, its GGUF
 
     folder = BotFolder(Path("bots/dot"))
     folder.claim()                        # made and marked, or refused in one line
@@ -129,6 +130,31 @@ class BotFolder:
         if self._own(self.update.path):
             shutil.rmtree(self.update.path)
 
+    def version_dir(self, version: int) -> Path:
+        """Where an earlier version is kept once an update replaces it: versions/<N>/."""
+        return self.path / "versions" / str(version)
+
+    def keep_version(self, version: int, gguf_name: str) -> Path:
+        """Keep the version an update is about to replace in versions/<N>/: its model/ (hard
+        links, so no second copy on disk, where the disk allows them), its metrics.json, and its
+        GGUF and Modelfile moved there (they describe it, not the update). Any version can be
+        sampled again from there: `huggingtweets generate bots/<name>/versions/<N>/model`."""
+        kept = self.version_dir(version)
+        self._own(kept.parent)  # a link out of the folder is refused
+        if kept.exists():  # an earlier try of this update, stopped after it had kept it
+            shutil.rmtree(kept)
+        kept.mkdir(parents=True)
+        try:
+            shutil.copytree(self.model_dir, kept / "model", copy_function=os.link)
+        except OSError:  # a file system without hard links
+            shutil.rmtree(kept / "model", ignore_errors=True)
+            shutil.copytree(self.model_dir, kept / "model")
+        shutil.copy2(self.metrics_path, kept / METRICS)
+        for name in (f"{gguf_name}.gguf", "Modelfile"):
+            if (self.path / name).is_file() and not (self.path / name).is_symlink():
+                os.replace(self.path / name, kept / name)
+        return kept
+
     def commit_update(self) -> None:
         """Put a finished update's raw/ and data/ in place of the bot's, file by file (each an
         atomic rename), then remove the staging folder."""
@@ -240,7 +266,7 @@ class BotFolder:
         """Refuse a folder where what the bot writes (raw/, data/, model/, checkpoints/, base/ and
         the files beside them) is a link: a write there would land wherever the link points."""
         for path in (self.raw_dir, self.data_dir, self.model_dir, self.checkpoints_dir, self.scratch_dir,
-                     self.path / "update", self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
+                     self.path / "update", self.path / "versions", self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
             self._own(path)
 
     def learned_texts(self) -> list[str] | None:

@@ -257,6 +257,8 @@ class BotConfig:
                 f"{len(self.sources)} sources given, at most {MAX_PEOPLE} people can be mixed. "
                 "Drop some sources"
             )
+        if self.train.continue_from:
+            _check_continue(self)
         if self.data.name and len(self.sources) > 1:
             raise option_error("name", "names the one person of a single file, and several sources were given",
                                fix="Give each file an author column instead, or train on one file",
@@ -286,6 +288,28 @@ class BotConfig:
         if self.out_dir is not None:
             return self
         return replace(self, out_dir=Path("bots") / bot_name(handles))
+
+
+def _check_continue(config: BotConfig) -> None:
+    """An update is written into the bot's own folder, trained from its own model: an out_dir
+    elsewhere or another base model would be ignored, so they are refused instead."""
+    continued = Path(config.train.continue_from or "")
+    if config.out_dir is not None and Path(config.out_dir).resolve() != continued.resolve():
+        raise _conflict("out_dir", "updates the bot in its own folder, where its earlier versions are",
+                        fix="Leave {other} out; to keep the bot as it is, copy its folder and continue the copy")
+    own = config.train.base_model in (TrainOptions().base_model, str(continued / "model"))  # the pipeline sets the latter
+    if not own:
+        raise _conflict("base_model", "trains the bot's own model further", fix="Leave {other} out, or train a "
+                        "new bot on that base without {this}")
+
+
+def _conflict(other: str, what: str, *, fix: str) -> ConfigError:
+    """``continue_from`` and ``other`` given together, named as each front door calls them."""
+    def line(this: str, that: str) -> dict[str, str]:
+        return {"what": f"{this} {what}, so {that} can't be used with it", "fix": fix.format(this=this, other=that)}
+
+    library, cli = line("continue_from", other), line(flag("continue_from"), flag(other))
+    return ConfigError(library["what"], fix=cli["fix"], library_fix=library["fix"], names={"cli": cli["what"]})
 
 
 def _plain(value: Any) -> Any:

@@ -26,7 +26,7 @@ from .clean import CleanStats, check_enough, clean_posts, stats_table
 from .config import BotConfig, bot_name
 from .continued import continued_splits, newer_posts
 from .dataset import Splits, pack_blocks, split_and_mix
-from .errors import DataError, TrainingError
+from .errors import ConfigError, DataError, TrainingError
 from .events import (
     BaseReady,
     DataReady,
@@ -163,6 +163,8 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
     fetched: dict[int, Fetched] = {i: fetch(i, None) for i, k in enumerate(kinds) if k not in LIVE}
     names = [fetched[i].profile.handle if i in fetched else handle_hint(spec, kinds[i])
              for i, spec in enumerate(config.sources)]
+    if previous:
+        _check_same_people(previous, names, config.sources)
     config = config.with_out_dir(names)
     folder = BotFolder(config.out_dir)  # type: ignore[arg-type]
     if config.if_bot_exists == "new" and folder.holds_bot():
@@ -178,6 +180,21 @@ def _fetch_people(config: BotConfig, main: bool, on_event: EventHandler,
         if kind in LIVE:  # read into the bot's raw/ as pages arrive; an update's, beside it
             fetched[i] = fetch(i, (folder.update if previous else folder).raw_dir)
     return config, [fetched[i] for i in range(len(kinds))]
+
+
+def _check_same_people(previous: FinishedBot, names: list[str], sources: tuple[str, ...]) -> None:
+    """An update learns the newer posts of the people the bot learned: another person's posts are
+    refused, not mixed into their voice without a word."""
+    known = previous.folder.handles()
+    strangers = [(name, spec) for name, spec in zip(names, sources) if known and name not in known]
+    if strangers:
+        name, spec = strangers[0]
+        raise ConfigError(
+            f"{previous.folder.path} learned the posts of {join_names(['@' + h for h in known])}, and {spec} holds "
+            f"@{name}'s: an update learns the same people's newer posts",
+            fix=f"Pass their posts (name a file's person with --name {known[0]}), or make a new bot for @{name}",
+            notebook_fix=f"Type their handles or upload their posts, or press Get posts to make a new bot for @{name}",
+            library_fix=f"Pass their posts (name a file's person with name=), or make a new bot for @{name}")
 
 
 def _only_new(people: list[Fetched], previous: FinishedBot, written: BotFolder, main: bool,
@@ -467,6 +484,10 @@ def _export(config: BotConfig, data: PreparedData, base: _Base, samples: list[Sa
         links=links,  # the W&B runs, when online: filled in as the runs start
         base_on_hub=hub.is_hub_id(base_model),
     ))
+    if data.previous:  # the version this update replaces stays recoverable, its GGUF with it
+        kept = folder.keep_version(len(data.previous.lineage), data.name)
+        on_event(Notice(f"Version {len(data.previous.lineage)} is kept in {kept} (model/, metrics.json and its GGUF, "
+                        "if one was made)", level="info"))
     model_dir, zip_path = export_model(base.model, base.tokenizer, card, out_dir=out, name=data.name,
                                        fp16_zip=config.fp16_zip, dtype=m["export_dtype"],
                                        keep_newlines=config.data.keep_newlines)
