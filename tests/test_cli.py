@@ -373,6 +373,7 @@ def test_a_damaged_model_or_training_file_is_one_line(tmp_path, monkeypatch, cap
     model, tokenizer = load_base_model("scratch", texts=texts, folder=tmp_path / "bot" / "model", shape=TINY)
     (tmp_path / "bot" / "data").mkdir()
     (tmp_path / "bot" / "data" / "train.jsonl").write_text('{"text": "fine"}\n{"text": "cut of')
+    capsys.readouterr()  # the setup's own output (a progress bar, when no test before has quietened it)
     code, stderr = call_main(["generate", "bot/model", "-n", "1"], capsys)
     assert code == 1 and "train.jsonl is damaged" in stderr and len(stderr.strip().splitlines()) == 1
 

@@ -155,8 +155,8 @@ def test_weights_that_do_not_fit_their_config_are_refused_not_filled_with_noise(
 
 
 @pytest.mark.parametrize("change, says", [
-    ({"n_layer": 10**6}, "claims a model of at least"),  # would build for minutes, filling memory
-    ({"vocab_size": 10**9}, "claims a model of at least"),
+    ({"n_layer": 10**6}, "its config.json describes at least"),  # would build for minutes, filling memory
+    ({"vocab_size": 10**9}, "its config.json describes at least"),
     ({"n_embd": 96}, "has weights of other shapes than its config.json gives"),
     ({"n_head": 0}, "can't load the model in folder"),
     ({"n_embd": -64}, "can't load the model in folder"),

@@ -195,10 +195,10 @@ def _check_config_fits_weights(config: Any, folder: Path, what: ModelRole) -> No
         return
     least = max(layers, 0) * 2 * max(width, 0) ** 2 + max(vocab, 0) * max(width, 0)
     if stored and least > 8 * stored:
-        raise ModelError(f"the {what} in folder {folder} claims a model of at least {least:,} parameters ({layers:,} "
-                         f"layers {width:,} wide, a vocabulary of {vocab:,}), far more than its {stored / 2**20:.1f} MB "
-                         "of weights hold: its config.json doesn't match them. Use the folder as it was saved, config "
-                         "and weights together")
+        raise ModelError(f"can't load the {what} in folder {folder}: its config.json describes at least {least:,} "
+                         f"parameters ({layers:,} layers {width:,} wide, a vocabulary of {vocab:,}), far more than its "
+                         f"{stored / 2**20:.1f} MB of weights hold (a file cut short, or a config that isn't theirs). "
+                         "Use the folder as it was saved, config and weights together")
 
 
 def _check_weights_found(loaded: dict[str, Any], config: Any, name: str, what: ModelRole) -> None:
