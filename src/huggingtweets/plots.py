@@ -12,6 +12,11 @@ from ._io import atomic_path
 from .post_format import AI_LABEL
 
 
+# every text from data (a name, a prompt, a post, a folder) is drawn as written: "$x$" in it is
+# not matplotlib's mathtext, which would draw it as a formula or fail on one it can't parse
+PLAIN = {"parse_math": False}
+
+
 def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "") -> Path:
     import matplotlib
 
@@ -29,7 +34,7 @@ def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "
         ax.annotate(f"best: {best[1]:.3f}", best, textcoords="offset points", xytext=(0, 10), ha="center")
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy (nats per token)")
-    ax.set_title(title or "Loss")
+    ax.set_title(title or "Loss", **PLAIN)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -60,15 +65,15 @@ def plot_predictions(posts: list[str], who: str, path: Path, *, prompt: str = ""
     fig.patch.set_facecolor("white")
     y = total - 0.35
     fig.text(0.04, y / total, f"@{who} bot" + (f" — “{prompt}”" if prompt else ""), fontsize=12,
-             fontweight="bold", va="top")
+             fontweight="bold", va="top", **PLAIN)
     y -= 0.38
-    fig.text(0.04, y / total, f"{AI_LABEL}: not written by @{who}", fontsize=8.5, color="#b00020", va="top")
+    fig.text(0.04, y / total, f"{AI_LABEL}: not written by @{who}", fontsize=8.5, color="#b00020", va="top", **PLAIN)
     y -= 0.3
     for text, h in zip(wrapped, heights):
         box = h * line + 0.14
         fig.patches.append(FancyBboxPatch((0.035, (y - box) / total), 0.93, box / total, transform=fig.transFigure,
                                           boxstyle="round,pad=0.004", facecolor="#f4f6f8", edgecolor="#d0d7de"))
-        fig.text(0.055, (y - 0.07) / total, text, fontsize=9, va="top", linespacing=1.35)
+        fig.text(0.055, (y - 0.07) / total, text, fontsize=9, va="top", linespacing=1.35, **PLAIN)
         y -= box + 0.18
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
