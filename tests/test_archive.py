@@ -140,6 +140,28 @@ def test_a_member_whose_checksum_fails_is_one_line(tmp_path) -> None:
         read_archive(damaged)
 
 
+@pytest.mark.parametrize("cut", [False, True], ids=["corrupt", "cut short"])
+def test_a_member_whose_compressed_stream_is_damaged_is_one_line(tmp_path, cut) -> None:
+    import json
+    import random
+
+    damaged = tmp_path / "damaged.zip"
+    posts = [{"tweet": {"full_text": f"post {i}: the ferry is late again", "id_str": str(i)}} for i in range(2000)]
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data/tweets.js", "window.YTD.tweets.part0 = " + json.dumps(posts))
+    data = bytearray(damaged.read_bytes())
+    start = data.index(b"data/tweets.js") + len("data/tweets.js") + 40  # inside the deflate stream
+    if cut:
+        end = data.index(b"PK\x01\x02")  # the central directory: keep it, lose the stream's second half
+        middle = (start + end) // 2
+        data[middle:end] = bytes(end - middle)
+    else:
+        data[start:start + 300] = random.Random(1).randbytes(300)
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(SourceError, match="data/tweets.js in the archive is damaged.*Download the archive again"):
+        read_archive(damaged)
+
+
 def test_a_member_compressed_in_an_unknown_way_is_one_line_saying_so(tmp_path) -> None:
     odd = zip_folder(FIXTURES / "x_archive", tmp_path / "odd.zip")
     data = bytearray(odd.read_bytes())

@@ -152,3 +152,19 @@ def test_max_posts_keeps_each_person_s_newest_posts_from_any_source(tmp_path) ->
     sample = fetch_posts("sample", max_posts=40).posts
     every = fetch_posts("sample").posts
     assert len(sample) == 40 and min(p.created_at for p in sample) >= sorted(p.created_at for p in every)[-40]
+
+
+@pytest.mark.parametrize("name, body", [
+    ("posts.json", '[{"text": "hi \\ud800 there, a post long enough"}, {"text": "\\udfff alone at the start"}]'),
+    ("posts.jsonl", '{"text": "hi \\ud800 there, a post long enough"}\n{"text": "a whole post \\ud83d\\ude00"}\n'),
+])
+def test_a_lone_surrogate_in_a_json_post_becomes_a_replacement_character(tmp_path, name, body) -> None:
+    from huggingtweets._io import write_jsonl
+
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    posts, _ = read_posts(path)
+    assert "hi \ufffd there" in posts[0].text
+    assert not any("\ud800" <= c <= "\udfff" for p in posts for c in p.text)
+    assert posts[1].text.endswith("😀") or posts[1].text.startswith("\ufffd")  # a whole pair stays a character
+    write_jsonl(tmp_path / "raw.jsonl", (p.to_dict() for p in posts))  # raw/ can hold them

@@ -11,7 +11,6 @@ from typing import Any
 from ._io import atomic_path
 from .post_format import AI_LABEL
 
-
 # every text from data (a name, a prompt, a post, a folder) is drawn as written: "$x$" in it is
 # not matplotlib's mathtext, which would draw it as a formula or fail on one it can't parse
 PLAIN = {"parse_math": False}

@@ -8,9 +8,21 @@ post came from:
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(record: Any, *names: str) -> None:
+    """A JSON "\ud800" with no partner decodes to a lone surrogate, which no file can hold in
+    UTF-8: each becomes "�", as a decoder shows a broken character."""
+    for name in names:
+        value = getattr(record, name)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            object.__setattr__(record, name, _SURROGATE.sub("\ufffd", value))
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,9 @@ class Post:
     is_repost: bool = False  # a native retweet/boost/repost; "RT @" texts are caught in clean.py
     is_reply: bool = False
     urls: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _no_lone_surrogates(self, "handle", "text")
 
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
@@ -67,3 +82,6 @@ class Profile:
     avatar_url: str | None = None
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _no_lone_surrogates(self, "handle", "display_name", "description")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -124,7 +125,7 @@ def _read(zf: zipfile.ZipFile, member: str, limit: int | None = None) -> bytes:
                 if size > limit:
                     raise _too_big(member, size, limit)
                 chunks.append(chunk)
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a bad CRC, a corrupt or cut-short compressed stream
         raise SourceError(f"{member} in the archive is damaged ({e}). Download the archive again") from e
     except NotImplementedError as e:  # a compression method zipfile can't read (a RuntimeError: first)
         raise SourceError(f"{member} in the archive is compressed in a way that can't be read ({e}). "
