@@ -13,7 +13,7 @@ from .post_format import AI_LABEL
 
 # every text from data (a name, a prompt, a post, a folder) is drawn as written: "$x$" in it is
 # not matplotlib's mathtext, which would draw it as a formula or fail on one it can't parse
-PLAIN = {"parse_math": False}
+PLAIN: dict[str, Any] = {"parse_math": False}
 
 
 def plot_losses(log_history: list[dict[str, Any]], path: Path, *, title: str = "") -> Path:
