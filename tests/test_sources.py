@@ -168,3 +168,18 @@ def test_a_lone_surrogate_in_a_json_post_becomes_a_replacement_character(tmp_pat
     assert not any("\ud800" <= c <= "\udfff" for p in posts for c in p.text)
     assert posts[1].text.endswith("😀") or posts[1].text.startswith("\ufffd")  # a whole pair stays a character
     write_jsonl(tmp_path / "raw.jsonl", (p.to_dict() for p in posts))  # raw/ can hold them
+
+
+def test_blank_lines_in_a_jsonl_are_skipped_as_they_come_and_errors_name_the_right_line(tmp_path) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"text": "first post"}\n' + "\n" * 2_000_000 + '{"text": "second post"}\n{broken\n')
+    with pytest.raises(SourceError, match="posts.jsonl is not valid JSON .* at line 2000003"):
+        read_posts(path)
+    path.write_text('{"text": "first post"}\n' + "\n" * 2_000_000 + '{"text": "second post"}\n')
+    assert [p.text for p in read_posts(path)[0]] == ["first post", "second post"]
+
+
+def test_a_text_file_splits_at_every_line_break_a_text_editor_knows(tmp_path) -> None:
+    path = tmp_path / "posts.txt"
+    path.write_text("one post\r\nanother\rthird\u2028fourth\n\n\nfifth\n", encoding="utf-8", newline="")
+    assert [p.text for p in read_posts(path)[0]] == ["one post", "another", "third", "fourth", "fifth"]
