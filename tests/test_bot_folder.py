@@ -235,3 +235,15 @@ def test_a_versions_folder_that_is_a_link_is_refused(tmp_path) -> None:
     with pytest.raises(ConfigError, match="is a link"):
         bot.keep_version(1, "dot")
     assert not list((tmp_path / "elsewhere").iterdir())
+
+
+def test_a_bot_copied_without_its_marker_is_still_a_bot_s_folder(tmp_path) -> None:
+    bot = _finished(BotFolder(tmp_path / "dot"))
+    (bot.path / MARKER).unlink()  # copied by a tool that leaves dotfiles behind
+    bot.claim(replace_bot=True)
+    assert (bot.path / MARKER).is_file()
+    mine = BotFolder(tmp_path / "mine")  # a user's folder with some of those names is not
+    mine.path.mkdir()
+    (mine.path / "metrics.json").write_text("{}")
+    with pytest.raises(ConfigError, match="already holds files that huggingtweets did not write"):
+        mine.claim(replace_bot=True)

@@ -200,7 +200,9 @@ class BotFolder:
                 raise ConfigError(f"the bot's folder {folder} is a file", fix="Pass --out with a new or empty folder",
                                   notebook_fix="Move that file away, then press the button again",
                                   library_fix="Pass out_dir= a new or empty folder")
-            if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
+            # a finished bot's whole layout, copied without its hidden marker (as tools that skip
+            # dotfiles copy it), is a bot's folder still; any other folder with files is the user's
+            if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()) and not self._is_bot_copy():
                 raise ConfigError(f"{folder} already holds files that huggingtweets did not write, and making a bot "
                                   "there would replace some of them", fix="Pass --out with a new or empty folder",
                                   notebook_fix="Move that folder away, then press the button again",
@@ -216,6 +218,12 @@ class BotFolder:
                               fix="Pass --out with a folder you can write to",
                               notebook_fix="Run the notebook from a folder you can write to",
                               library_fix="Pass out_dir= a folder you can write to") from error
+
+    def _is_bot_copy(self) -> bool:
+        """Whether everything `train` leaves is here: model/config.json, data/train.jsonl and
+        validation.jsonl, metrics.json (not links: `check_no_links`)."""
+        needed = (self.model_dir / "config.json", self.train_path, self.validation_path, self.metrics_path)
+        return all(p.is_file() for p in needed)
 
     def lock(self) -> None:
         """Hold this folder for this process's run (until `release_folders`, or the process ends,
