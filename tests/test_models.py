@@ -176,3 +176,14 @@ def test_a_config_that_does_not_describe_its_weights_is_one_line_at_once(tmp_pat
     line = error_line(caught.value)
     assert says in line and "\n" not in line and "above report" not in line, line
     assert time.monotonic() - started < 60
+
+
+def test_a_lora_rank_past_the_base_s_width_is_one_line_not_an_allocation(tmp_path, tiny_shape) -> None:
+    pytest.importorskip("peft", reason="LoRA needs peft (pip install -e '.[test]')")
+    from huggingtweets.models import add_lora
+
+    model, _ = load_base_model("scratch", texts=TEXTS, folder=tmp_path / "base", shape=tiny_shape)
+    with pytest.raises(ModelError, match=rf"--lora-rank 1,000,000,000 is more than the base model's width "
+                                         rf"\({model.config.hidden_size}\)"):
+        add_lora(model, rank=10**9, alpha=16)
+    assert add_lora(model, rank=4, alpha=8) is not None

@@ -223,6 +223,11 @@ def add_lora(model: PreTrainedModel, *, rank: int, alpha: int, targets: tuple[st
         from peft import LoraConfig, get_peft_model
     except ImportError as e:
         raise ModelError("--lora needs the peft library. Install it with: pip install 'huggingtweets[lora]'") from e
+    width = getattr(model.config, "hidden_size", None)
+    if isinstance(width, int) and rank > width:  # past the width an adapter is no smaller than the weights
+        raise ModelError(f"--lora-rank {rank:,} is more than the base model's width ({width:,}), where an adapter is "
+                         f"as big as the weights it adapts. Use at most {width:,} (the default 16 is enough for one "
+                         "person's style)")
     config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=0.05,
                         target_modules=list(targets) if targets else None)
     try:
