@@ -183,3 +183,11 @@ def test_a_text_file_splits_at_every_line_break_a_text_editor_knows(tmp_path) ->
     path = tmp_path / "posts.txt"
     path.write_text("one post\r\nanother\rthird\u2028fourth\n\n\nfifth\n", encoding="utf-8", newline="")
     assert [p.text for p in read_posts(path)[0]] == ["one post", "another", "third", "fourth", "fifth"]
+
+
+def test_a_file_bigger_than_any_person_s_posts_is_refused_before_it_is_read(tmp_path) -> None:
+    path = tmp_path / "posts.csv"
+    with path.open("wb") as f:  # sparse: 3 GB that take no disk
+        f.truncate(3 * 2**30)
+    with pytest.raises(SourceError, match=r"posts.csv is 3.0 GB, more than any person's posts fill \(at most 2 GB"):
+        read_posts(path)

@@ -102,7 +102,15 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         yield number, match.group()
 
 
+MAX_FILE_BYTES = 2 * 2**30  # ten times the posts of the most prolific account in a file of posts
+
+
 def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(f"{path.name} is {size / 2**30:.1f} GB, more than any person's posts fill "
+                          f"(at most {MAX_FILE_BYTES // 2**30} GB is read). Check that it is a file of posts, or "
+                          "split it and pass the newest part")
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")  # -sig: spreadsheet tools often prepend a BOM
