@@ -1,4 +1,6 @@
-"""Take img/notebook.png: the notebook app after a clean run, as a user sees it.
+"""Take img/notebook-1-posts.png, notebook-2-train.png and notebook-3-generate.png: the notebook
+app after a clean run, as a user sees it, one picture a step (one of the whole page is too tall
+to read when scaled).
 
 The real huggingtweets-demo.ipynb, copied into a fresh folder named `huggingtweets`, served by
 Voila on 127.0.0.1 and clicked through in headless Chromium: type `sample`, Get posts, Train
@@ -68,12 +70,29 @@ def main() -> None:
                 # Voila scrolls an inner box, not the page: grow the window to the tallest box first
                 height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
                 page.set_viewport_size({"width": 1100, "height": min(int(height) + 40, 12000)})
-                page.screenshot(path=str(REPO / "img" / "notebook.png"), full_page=True)
+                whole = Path(tmp) / "whole.png"
+                page.screenshot(path=str(whole), full_page=True)
+                # each step from its heading to the next one's: "## 1. Whose posts?", "## 2. Train", ...
+                tops = [page.get_by_role("heading", name=name).first.bounding_box()["y"]  # type: ignore[index]
+                        for name in ("1. Whose posts?", "2. Train", "3. Generate", "4. Download or share")]
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"wrote {REPO / 'img' / 'notebook.png'}")
+        _cut(whole, tops)
+
+
+def _cut(whole: Path, tops: list[float]) -> None:
+    """Three pictures of the whole page: posts, training, and generating with the download."""
+    from PIL import Image
+
+    page = Image.open(whole)
+    bounds = [int(tops[0]) - 10, int(tops[1]) - 10, int(tops[2]) - 10, page.height]
+    for (top, bottom), name in zip(zip(bounds, bounds[1:]), ("notebook-1-posts", "notebook-2-train",
+                                                          "notebook-3-generate")):
+        path = REPO / "img" / f"{name}.png"
+        page.crop((0, top, page.width, bottom)).save(path, optimize=True)
+        print(f"wrote {path} ({page.width}×{bottom - top} px)")
 
 
 if __name__ == "__main__":
