@@ -101,3 +101,34 @@ def test_an_answer_that_is_not_json_is_one_error_line(httpserver) -> None:
     httpserver.expect_request("/api").respond_with_data("<html>Welcome to nginx</html>")
     with pytest.raises(SourceError, match="answered with something that isn't JSON.*Check the address"):
         Http(sleep=lambda s: None).get_json(httpserver.url_for("/api"))
+
+
+def test_a_server_sending_its_headers_a_byte_at_a_time_is_given_up_on(monkeypatch) -> None:
+    import threading
+    import time
+
+    from huggingtweets.sources import http
+
+    monkeypatch.setattr(http, "ANSWER_SECONDS", 0.5)  # the whole answer: 5.5 s
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        with conn:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:  # each byte well inside the read timeout
+                if stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+                time.sleep(0.5)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="took more than 6 s to answer"):
+        Http(sleep=lambda s: None, max_tries=1).get_json(f"http://127.0.0.1:{server.getsockname()[1]}/api")
+    stop.set()
+    server.close()
+    assert time.monotonic() - started < 15

@@ -54,9 +54,10 @@ class Http:
         for attempt in range(self.max_tries):
             last = attempt == self.max_tries - 1
             try:
-                with self.client.stream("GET", url, params=params) as response:
-                    if response.status_code < 300:
-                        return _bounded_body(response, url)
+                # the body's own deadline (ANSWER_SECONDS) says more, so it comes first
+                body, response = _within(ANSWER_SECONDS + 5, url, lambda: self._get_once(url, params))
+                if body is not None:
+                    return body
             except httpx.TransportError as e:  # refused, reset, timed out, DNS
                 if last:
                     raise SourceError(f"can't reach {_host(url)} ({type(e).__name__}: {e}). "
@@ -79,6 +80,11 @@ class Http:
                                   "Try again then; posts fetched so far are kept")
             self.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _get_once(self, url: str, params: dict[str, Any] | None) -> tuple[bytes | None, Any]:
+        """One GET: (the body of a 2xx answer, or None; the response)."""
+        with self.client.stream("GET", url, params=params) as response:
+            return (_bounded_body(response, url) if response.status_code < 300 else None), response
 
     def close(self) -> None:
         self.client.close()
@@ -116,6 +122,30 @@ def retry_wait(headers: Any, attempt: int, now: datetime | None = None) -> float
                 moment = moment.replace(tzinfo=timezone.utc)
             return max(0.0, (moment - now).total_seconds())
     return 2.0 ** attempt
+
+
+def _within(seconds: float, url: str, request: Callable[[], Any]) -> Any:
+    """``request()``'s result, or SourceError once it has taken ``seconds`` in all: the client's
+    timeout is per read, so a server sending its headers a byte every few seconds would hold the
+    run for ever. The request runs in a daemon thread, left behind if it never ends."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = request()
+        except BaseException as error:  # handed to the caller's thread, whatever it is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"GET {_host(url)}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise SourceError(f"{_host(url)} took more than {seconds:.0f} s to answer. Try again later")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _bounded_body(response: Any, url: str) -> bytes:
