@@ -124,6 +124,10 @@ class Plan:
 #   dog_rates                   44.5 → 30.7                 0.69       332 s → 280 s           94% → 86%
 #   median 0.71×, worst 0.75×; time 0.69× summed (gullhaven and purplerain's original times were
 #   measured while another benchmark shared the CPU, so that ratio flatters ours); detector median 80%.
+# Small archives (--originals 200, gpt2-standin, 2026-12-01): dril 0.68×, jairbolsonaro 0.14×, gullhaven
+# 0.53× (median 0.53×), but 2.16× the original's time summed (334 s against 155 s): the floor of 150 steps
+# (~9 an epoch here) ran dril 17 epochs for a best at 1.78, where jairbolsonaro's best was its last step.
+# Still to do: a floor that yields once validation has clearly peaked, chosen on all ten voices.
 FINE_TUNE = Recipe(
     epochs=6.0,  # at most: validation ends most runs sooner (see the ten-voice table above)
     learning_rate=3e-4,  # for a 256-wide base (scaled by width below): English voices overfit at 1e-3
