@@ -219,11 +219,14 @@ class BotFolder:
                               notebook_fix="Run the notebook from a folder you can write to",
                               library_fix="Pass out_dir= a folder you can write to") from error
 
+    @property
+    def finished_files(self) -> tuple[Path, ...]:
+        """What a finished bot's folder holds, as `train` leaves it."""
+        return (self.model_dir / "config.json", self.train_path, self.validation_path, self.metrics_path)
+
     def _is_bot_copy(self) -> bool:
-        """Whether everything `train` leaves is here: model/config.json, data/train.jsonl and
-        validation.jsonl, metrics.json (not links: `check_no_links`)."""
-        needed = (self.model_dir / "config.json", self.train_path, self.validation_path, self.metrics_path)
-        return all(p.is_file() for p in needed)
+        """Whether everything `train` leaves is here (`finished_files`; not links: `check_no_links`)."""
+        return all(p.is_file() for p in self.finished_files)
 
     def lock(self) -> None:
         """Hold this folder for this process's run (until `release_folders`, or the process ends,
@@ -274,7 +277,7 @@ class BotFolder:
         """Refuse a folder where what the bot writes (raw/, data/, model/, checkpoints/, base/ and
         the files beside them) is a link: a write there would land wherever the link points."""
         for path in (self.raw_dir, self.data_dir, self.model_dir, self.checkpoints_dir, self.scratch_dir,
-                     self.path / "update", self.path / "versions", self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
+                     self.update.path, self.path / "versions", self.metrics_path, self.samples_path, self.loss_plot, self.predictions_plot, self.path / MARKER):
             self._own(path)
 
     def learned_texts(self) -> list[str] | None:
@@ -319,8 +322,7 @@ class BotFolder:
 
     def read(self) -> FinishedBot:
         """The finished bot here (made by `train`), or a one-line error saying what is missing."""
-        needed = [self.model_dir / "config.json", self.train_path, self.validation_path, self.metrics_path]
-        missing = [p for p in needed if not p.is_file()]
+        missing = [p for p in self.finished_files if not p.is_file()]
         if missing:
             raise ConfigError(f"{self.path} holds no finished bot ({missing[0].relative_to(self.path)} is missing), so "
                               "there is nothing to continue", fix="Pass --continue with a bot's folder, such as "
