@@ -34,6 +34,9 @@ SETTINGS = [
     {"top_p": 0.9}, {"top_p": 1.0},
     {"min_length": 5}, {"min_length": 20},
     {"repetition_penalty": 1.1}, {"repetition_penalty": 1.2},
+    # cuts relative to each step's own distribution instead of a fixed share of its mass
+    {"top_p": 1.0, "min_p": 0.05}, {"top_p": 1.0, "min_p": 0.1}, {"top_p": 1.0, "min_p": 0.1, "temperature": 1.2},
+    {"top_p": 1.0, "typical_p": 0.9}, {"top_p": 1.0, "typical_p": 0.95},
 ]
 
 

@@ -72,19 +72,23 @@ def test_planted_copy_is_flagged_and_replaced(memorised) -> None:
     assert [p.copy for p in kept.posts] == [copies.is_copy(t) for t in unfiltered.texts]
 
 
-def test_nucleus_keeps_the_tokens_transformers_keeps() -> None:
+@pytest.mark.parametrize("cut, warper, values", [("_nucleus", "TopPLogitsWarper", (0.5, 0.95, 0.99)),
+                                                  ("_min_p", "MinPLogitsWarper", (0.02, 0.1, 0.5)),
+                                                  ("_typical", "TypicalLogitsWarper", (0.2, 0.9, 0.95))])
+def test_each_cut_keeps_the_tokens_transformers_keeps(cut, warper, values) -> None:
     import torch
-    from transformers.generation.logits_process import TopPLogitsWarper
+    from transformers.generation import logits_process
 
-    from huggingtweets.generate import _nucleus
+    from huggingtweets import generate
 
     g = torch.Generator().manual_seed(0)
     for spread in (0.5, 2.0, 10.0):  # flat to peaked
-        for top_p in (0.5, 0.95, 0.99):
+        for value in values:
             logits = torch.randn(8, 5000, generator=g) * spread
-            theirs = TopPLogitsWarper(top_p)(None, logits.clone()) > -float("inf")
-            ours = _nucleus(torch.softmax(logits, dim=-1), top_p) > 0
-            assert torch.equal(ours, theirs), (spread, top_p)
+            theirs = getattr(logits_process, warper)(value)(None, logits.clone()) > -float("inf")
+            ours = getattr(generate, cut)(torch.softmax(logits, dim=-1), value) > 0
+            assert torch.equal(ours, theirs), (spread, value)
+            assert 0 < ours.sum() < ours.numel() or spread == 0.5  # a real cut, not all or nothing
 
 
 def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
@@ -99,6 +103,22 @@ def test_tokens_are_drawn_in_proportion_from_the_nucleus() -> None:
     share = torch.bincount(tokens, minlength=5) / len(tokens)
     assert share[4] == 0
     assert torch.allclose(share[:4], probs[:4] / probs[:4].sum(), atol=0.01)
+
+
+def test_the_sampler_applies_min_p_and_typical_p() -> None:
+    import torch
+
+    from huggingtweets.generate import _next_tokens
+    from huggingtweets.recipe import GENERATION_DEFAULTS
+
+    probs = torch.tensor([0.5, 0.3, 0.1, 0.07, 0.03])
+    logits = probs.log().repeat(5_000, 1)
+    drawn = {}
+    for name, value in (("min_p", 0.5), ("typical_p", 0.5)):
+        settings = {**GENERATION_DEFAULTS, "top_p": 1.0, name: value}
+        drawn[name] = set(_next_tokens(logits.clone(), 20, settings, eos=4,
+                                       generator=torch.Generator().manual_seed(0)).tolist())
+    assert drawn == {"min_p": {0, 1}, "typical_p": {0, 1}}  # 0.3 ≥ 0.5 × 0.5; the two nearest the entropy (1.23 nats)
 
 
 def test_the_repetition_penalty_is_transformers_own() -> None:

@@ -11,23 +11,22 @@ import pytest
 
 from huggingtweets.errors import ConfigError
 from huggingtweets.gguf_export import export_gguf
+from huggingtweets.recipe import GENERATION_DEFAULTS
 
 TEXTS = [f"Tide report {i}: fog, gulls, and a late ferry. Kevin is on the roof again." for i in range(60)]
 
 
 def _tiny_gpt2(folder, tiny_shape):
-    from huggingtweets.models import build_scratch_model
-
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from huggingtweets.export import store_generation_defaults
+    from huggingtweets.models import build_scratch_model
 
     build_scratch_model(TEXTS, folder, shape=tiny_shape, seed=0)
     model = AutoModelForCausalLM.from_pretrained(folder)
     store_generation_defaults(model, AutoTokenizer.from_pretrained(folder))  # as a bot's model folder has them
     model.save_pretrained(folder)
     from helpers import card_facts
-
     from huggingtweets.card import render_card
 
     (folder / "README.md").write_text(render_card(card_facts()), encoding="utf-8")  # a real card: @gullhaven_dot
@@ -149,6 +148,7 @@ def test_the_modelfile_samples_as_the_original_did(tmp_path, tiny_shape) -> None
     text = export_gguf(_tiny_gpt2(tmp_path / "dot" / "model", tiny_shape)).modelfile.read_text()
     assert "FROM ./dot.gguf" in text and 'TEMPLATE """<|endoftext|>{{ .Prompt }}"""' in text
     assert "PARAMETER temperature 1.0" in text and "PARAMETER top_p 0.95" in text
+    assert f"PARAMETER min_p {GENERATION_DEFAULTS['min_p']}" in text  # llama.cpp's own default (0.05) would differ
     assert 'PARAMETER stop """\n"""' in text and 'PARAMETER stop "<|endoftext|>"' in text
     assert text.startswith("# AI-generated posts in the style of")
 
@@ -184,7 +184,6 @@ def test_llama_cpp_continues_a_prompt_as_transformers_does(tmp_path, tiny_shape,
 def test_the_description_names_only_what_a_handle_can_hold(tmp_path) -> None:
     """A handle from a CSV column is any text: it can't add lines (directives) to the Modelfile."""
     from helpers import card_facts
-
     from huggingtweets.card import render_card
     from huggingtweets.gguf_export import _description
     from huggingtweets.post import Profile

@@ -272,7 +272,7 @@ def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, g
                  history: Any = None) -> Any:
     """One token per row from (rows, vocab) logits, sampled as transformers' generate samples:
     the repetition penalty on every token the row holds so far (``history``, prompt included),
-    no end-of-post before min_length, then temperature, then nucleus (top-p)."""
+    no end-of-post before min_length, then temperature, then nucleus (top-p), min-p and typical-p."""
     import torch
 
     penalty = settings.get("repetition_penalty", 1.0)
@@ -286,6 +286,10 @@ def _next_tokens(logits: Any, length: int, settings: dict[str, Any], eos: int, g
     if settings["temperature"] != 1.0:
         logits = logits / settings["temperature"]
     probs = _nucleus(torch.softmax(logits, dim=-1), settings["top_p"])
+    if settings.get("min_p"):
+        probs = _min_p(probs, settings["min_p"])
+    if settings.get("typical_p", 1.0) < 1.0:
+        probs = _typical(probs, settings["typical_p"])
     # Inverse-CDF sampling: one uniform number a row (torch.multinomial draws one per token)
     cumulative = probs.cumsum(dim=-1)
     u = torch.rand((probs.shape[0], 1), generator=generator, device=probs.device) * cumulative[:, -1:]
@@ -305,6 +309,27 @@ def _nucleus(probs: Any, top_p: float) -> Any:
     limit = torch.full((len(probs), 1), top_p, dtype=mass.dtype, device=mass.device)
     kept = (torch.searchsorted(mass, limit) + 1).clamp_(max=probs.shape[-1])  # (rows, 1)
     return probs * (probs >= ranked.gather(-1, kept - 1))
+
+
+def _min_p(probs: Any, min_p: float) -> Any:
+    """``probs`` without the tokens less likely than ``min_p`` × the likeliest (MinPLogitsWarper)."""
+    return probs * (probs >= min_p * probs.amax(dim=-1, keepdim=True))
+
+
+def _typical(probs: Any, typical_p: float) -> Any:
+    """``probs`` with only the tokens locally typical sampling keeps (TypicalLogitsWarper): those
+    whose surprise is nearest the distribution's entropy, the fewest that hold ``typical_p``."""
+    import torch
+
+    p = probs / probs.sum(dim=-1, keepdim=True)
+    logp = p.log()
+    entropy = -(p * logp).nan_to_num().sum(dim=-1, keepdim=True)
+    distance = (-logp - entropy).abs()  # inf for tokens already cut
+    order = distance.argsort(dim=-1)
+    mass = p.gather(-1, order).cumsum(dim=-1)
+    last = (mass < typical_p).sum(dim=-1, keepdim=True).clamp_(max=p.shape[-1] - 1)  # the set's last token
+    kept_distance = distance.gather(-1, order.gather(-1, last))
+    return probs * (distance <= kept_distance)
 
 
 def _sort_descending(probs: Any) -> Any:

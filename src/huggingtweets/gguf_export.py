@@ -111,6 +111,7 @@ def modelfile_text(gguf_name: str, tokenizer: Any, *, description: str, keep_new
         f'TEMPLATE """{_template_text(fmt.separator)}{{{{ .Prompt }}}}"""',
         f"PARAMETER temperature {GENERATION_DEFAULTS['temperature']}",
         f"PARAMETER top_p {GENERATION_DEFAULTS['top_p']}",
+        f"PARAMETER min_p {GENERATION_DEFAULTS['min_p']}",  # llama.cpp's own default is 0.05: say ours
         f"PARAMETER num_predict {GENERATION_DEFAULTS['max_length']}",
         *(f'PARAMETER stop {_modelfile_string(stop)}' for stop in fmt.modelfile_stops()),
     ]

@@ -27,6 +27,8 @@ class Recipe:
     weight_decay: float = 0.0
     embedding_lr_scale: float = 1.0  # the token embeddings learn at this × the rate: a new language is new tokens
     min_steps: int = 0  # a small archive trains at least this many steps: its epochs rise to reach them
+    peak_margin: float | None = None  # ... unless validation has clearly peaked: `patience` validations in a row
+    #                                   this far (nats per token) above the best end training under the floor too
     max_steps: int | None = None  # a large archive trains at most this many: its epochs fall to fit them
     evals_per_epoch: float = 1.0  # validations per pass over the posts (and one at the end)
     patience: int | None = None  # validations in a row without a new best that end training; None: never
@@ -231,5 +233,7 @@ GENERATION_DEFAULTS: dict[str, Any] = {
     "max_length": 160,  # tokens, prompt included: longer than any 280-character post
     "temperature": 1.0,
     "top_p": 0.95,
+    "min_p": 0.0,  # off: tokens less likely than min_p × the likeliest are dropped
+    "typical_p": 1.0,  # off: locally typical sampling keeps the tokens whose surprise is nearest the entropy
     "repetition_penalty": 1.0,
 }
