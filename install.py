@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
     steps = [step for step in (torch.command(index), [sys.executable, "-m", "pip", "install", *args]) if step]
     print(f"huggingtweets install: {torch.reason}", flush=True)
     for step in steps:
-        print("$ " + " ".join(step), flush=True)
+        print("$ " + shlex.join(step), flush=True)  # as a shell would take it: torch>=2.4 quoted
         if dry:
             continue
         if subprocess.run(step).returncode:

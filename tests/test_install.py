@@ -58,5 +58,5 @@ def test_the_script_says_what_it_chose_and_passes_pips_arguments_on() -> None:
     assert got.returncode == 0, got.stderr
     lines = got.stdout.splitlines()
     assert lines[0] == "huggingtweets install: HUGGINGTWEETS_TORCH=cpu"
-    assert lines[1].endswith("-m pip install torch>=2.4 --index-url https://mirror.example/cpu")
-    assert lines[2].endswith("-m pip install -e .[test]") and len(lines) == 3
+    assert lines[1].endswith("-m pip install 'torch>=2.4' --index-url https://mirror.example/cpu")
+    assert lines[2].endswith("-m pip install -e '.[test]'") and len(lines) == 3
