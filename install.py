@@ -9,7 +9,8 @@ A plain `pip install .` takes torch from PyPI, which on Linux x86-64 is the CUDA
 
 - a torch already installed (Colab, a GPU machine, a venv you prepared) is kept: nothing downloaded;
 - with an NVIDIA GPU (nvidia-smi, or the driver in /proc/driver/nvidia): PyPI's torch, the CUDA build;
-- on Linux x86-64 without one: the CPU build, from PyTorch's CPU index;
+- on Linux x86-64 without one: the CPU build, from PyTorch's CPU index (PyPI's, when that index
+  can't be reached: a larger download, but one that works);
 - elsewhere (macOS, Windows, Linux on ARM): PyPI's torch, already the build for that machine.
 
 HUGGINGTWEETS_TORCH=cpu or =cuda forces a build; HUGGINGTWEETS_TORCH_INDEX names another CPU
@@ -61,7 +62,18 @@ def nvidia_gpu() -> bool:
     return shutil.which("nvidia-smi") is not None or Path("/proc/driver/nvidia/version").is_file()
 
 
-def choose_torch(forced: str | None = None) -> Torch:
+def reachable(index: str) -> bool:
+    """Whether the CPU index answers within a few seconds (pip itself would retry for minutes)."""
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(urllib.request.Request(index.rstrip("/") + "/torch/", method="HEAD"), timeout=10)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def choose_torch(forced: str | None = None, index: str = CPU_INDEX) -> Torch:
     """Which PyTorch build to install first, and why (see the module's docstring)."""
     if forced in ("cpu", "cuda"):
         return Torch(forced, f"HUGGINGTWEETS_TORCH={forced}")
@@ -73,6 +85,9 @@ def choose_torch(forced: str | None = None) -> Torch:
     if nvidia_gpu():
         return Torch("cuda", "an NVIDIA GPU is here: PyPI's torch, the CUDA build")
     if platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64"):
+        if not reachable(index):
+            return Torch("default", f"no NVIDIA GPU here, but PyTorch's CPU index ({index}) can't be reached: PyPI's "
+                                    "torch, the CUDA build (~3 GB more). HUGGINGTWEETS_TORCH_INDEX names a mirror")
         return Torch("cpu", "no NVIDIA GPU here: PyTorch's CPU build, not PyPI's CUDA build (~3 GB it could not use)")
     return Torch("default", f"PyPI's torch, the build for {platform.system()} on {platform.machine()}")
 
@@ -80,8 +95,8 @@ def choose_torch(forced: str | None = None) -> Torch:
 def main(argv: list[str]) -> int:
     dry = "--dry-run" in argv
     args = [a for a in argv if a != "--dry-run"] or [str(ROOT)]  # this checkout, wherever it is run from
-    torch = choose_torch(os.environ.get("HUGGINGTWEETS_TORCH", "").strip().lower() or None)
     index = os.environ.get("HUGGINGTWEETS_TORCH_INDEX", "").strip() or CPU_INDEX
+    torch = choose_torch(os.environ.get("HUGGINGTWEETS_TORCH", "").strip().lower() or None, index)
     steps = [step for step in (torch.command(index), [sys.executable, "-m", "pip", "install", *args]) if step]
     print(f"huggingtweets install: {torch.reason}", flush=True)
     for step in steps:

@@ -16,8 +16,10 @@ sys.modules["install"] = install  # dataclasses look their module up
 spec.loader.exec_module(install)
 
 
-def _machine(monkeypatch, *, torch: str | None, gpu: bool, system: str = "Linux", machine: str = "x86_64") -> None:
+def _machine(monkeypatch, *, torch: str | None, gpu: bool, system: str = "Linux", machine: str = "x86_64",
+             index_answers: bool = True) -> None:
     monkeypatch.setattr(install, "installed_torch", lambda: torch)
+    monkeypatch.setattr(install, "reachable", lambda index: index_answers)
     monkeypatch.setattr(install, "nvidia_gpu", lambda: gpu)
     monkeypatch.setattr(install.platform, "system", lambda: system)
     monkeypatch.setattr(install.platform, "machine", lambda: machine)
@@ -29,6 +31,16 @@ def test_a_cpu_laptop_gets_the_cpu_build_not_pypis_cuda_one(monkeypatch) -> None
     assert chosen.build == "cpu" and "no NVIDIA GPU" in chosen.reason
     assert chosen.command(install.CPU_INDEX)[-4:] == ["install", "torch>=2.4", "--index-url",
                                                       "https://download.pytorch.org/whl/cpu"]
+
+
+def test_without_the_cpu_index_it_still_installs_and_says_why(monkeypatch, httpserver) -> None:
+    _machine(monkeypatch, torch=None, gpu=False, index_answers=False)
+    chosen = install.choose_torch()
+    assert chosen.build == "default" and "can't be reached" in chosen.reason and "HUGGINGTWEETS_TORCH_INDEX" in chosen.reason
+    monkeypatch.undo()  # the real probe, against a server on 127.0.0.1: an index that answers, then one that doesn't
+    httpserver.expect_request("/whl/cpu/torch/", method="HEAD").respond_with_data("")
+    assert install.reachable(httpserver.url_for("/whl/cpu"))
+    assert not install.reachable(httpserver.url_for("/nothing-here"))
 
 
 def test_a_gpu_machine_or_colab_keeps_cuda(monkeypatch) -> None:
