@@ -226,7 +226,17 @@ WARN_CHARS = 40_000  # below this the original warned that results would be weak
 # noise: the defaults stay. What lowers the detector is a better model (the recipe above), and
 # writing no character the person never used (characters.py; seven refit bots, seed 1, 150 posts):
 # a_know 92% -> 83%, purplerain_o3o 88% -> 84%, jairbolsonaro 89% -> 87%, the four Latin-script
-# voices within a point (76-82%); median 82% -> 82%, worst 92% -> 87%, copies unchanged (<1%). ---
+# voices within a point (76-82%); median 82% -> 82%, worst 92% -> 87%, copies unchanged (<1%).
+# Cuts relative to each step's own distribution (2026-12-01; the three 1,000-post bots of a_know,
+# dog_rates and drikkes, seed 1, 150 posts; detector median / worst):
+#   these defaults                                 79% / 86%
+#   top-p 1.0, min-p 0.05                          93% / 98%   (dog_rates' posts 88 characters, real 116)
+#   top-p 1.0, min-p 0.1                           95% / 97%
+#   top-p 1.0, min-p 0.1, temperature 1.2          94% / 96%
+#   top-p 1.0, typical-p 0.9                       80% / 86%   (2.5× the sampling time)
+#   top-p 1.0, typical-p 0.95                      78% / 90%
+# min-p cuts a bot's posts short and gives it away; typical-p moves nothing beyond one seed's noise.
+# Both stay off, and the Modelfile says min_p 0: llama.cpp's own default is 0.05. ---
 GENERATION_DEFAULTS: dict[str, Any] = {
     "do_sample": True,
     "min_length": 10,  # tokens, prompt included: no one-word posts
