@@ -67,7 +67,6 @@ def _overfitting_run(tmp_path, *, epochs: float, checkpoint_seconds: float = 300
     """A tiny model trained on one planted post repeated, checked on other posts: after its first
     epoch it only overfits, and its validation loss rises. (model, result, validation blocks)."""
     from helpers import PLANTED, TINY, VARIED
-
     from huggingtweets.dataset import pack_blocks
     from huggingtweets.models import load_base_model
     from huggingtweets.train import TrainRun, train_model
@@ -128,6 +127,19 @@ def test_training_stops_once_validation_stops_improving_and_keeps_the_best(tmp_p
     assert stopped.metrics["eval_loss_after"] == pytest.approx(whole.metrics["eval_loss_after"], rel=1e-4)
     assert _validation_loss(model, evals, tmp_path) == pytest.approx(_validation_loss(whole_model, evals, tmp_path),
                                                                      rel=1e-4)
+
+
+def test_a_small_archive_whose_validation_has_clearly_peaked_stops_under_its_floor(tmp_path) -> None:
+    floor = {"epochs": 8, "patience": 2, "min_steps": 100}  # the floor raises 8 epochs to 100 steps
+    held, held_result, _ = _overfitting_run(tmp_path / "held", **floor)
+    model, stopped, evals = _overfitting_run(tmp_path / "peaked", **floor, peak_margin=0.05)
+    assert held_result.metrics["steps"] >= 100 and not held_result.metrics["stopped_early"]
+    assert stopped.metrics["stopped_early"] and stopped.metrics["steps"] < held_result.metrics["steps"] / 2
+    assert stopped.metrics["eval_loss_after"] == pytest.approx(held_result.metrics["eval_loss_after"], rel=1e-4)
+    assert _validation_loss(model, evals, tmp_path) == pytest.approx(_validation_loss(held, evals, tmp_path), rel=1e-4)
+    from huggingtweets.recipe import choose_recipe
+
+    assert choose_recipe(pretrained=True).peak_margin and choose_recipe(pretrained=True, width=576).peak_margin
 
 
 def test_small_archives_train_a_floor_of_steps_large_ones_a_ceiling() -> None:
@@ -217,6 +229,31 @@ def test_patience_ends_training_only_past_the_floor_of_steps() -> None:
     best.on_evaluate(args, SimpleNamespace(global_step=40, max_steps=100), control, metrics={"eval_loss": 3.3})
     assert control.should_training_stop and best.stopped
     assert best.on_substep_end(args, None, control) is None  # any other event of the Trainer's: nothing
+
+
+def test_under_the_floor_training_ends_only_once_validation_has_clearly_peaked() -> None:
+    from types import SimpleNamespace
+
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from huggingtweets.train import KeepBest
+
+    model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=20, n_positions=8))
+
+    def stops_at(losses: list[float]) -> int | None:
+        best = KeepBest(model, checkpoint_seconds=1e9, patience=2, min_steps=100, peak_margin=0.05)
+        args, control = SimpleNamespace(output_dir="unused"), SimpleNamespace(should_training_stop=False)
+        best.on_train_begin(args, SimpleNamespace(global_step=0), control)
+        for step, loss in enumerate(losses, start=1):
+            best.on_evaluate(args, SimpleNamespace(global_step=step * 10, max_steps=200), control,
+                             metrics={"eval_loss": loss})
+            if control.should_training_stop:
+                return step * 10
+        return None
+
+    assert stops_at([3.0, 2.9, 2.94, 2.93, 2.92, 2.91, 2.93]) is None  # a plateau within the margin: the floor holds
+    assert stops_at([3.0, 2.9, 2.96, 3.0]) == 40  # risen twice by more than the margin: peaked, stop at step 40
+    assert stops_at([3.0, 2.9, 2.96, 2.92, 2.97, 3.1]) == 60  # the rise must be in a row
 
 
 def test_a_non_finite_loss_ends_training_with_one_line() -> None:

@@ -319,8 +319,6 @@ def _min_p(probs: Any, min_p: float) -> Any:
 def _typical(probs: Any, typical_p: float) -> Any:
     """``probs`` with only the tokens locally typical sampling keeps (TypicalLogitsWarper): those
     whose surprise is nearest the distribution's entropy, the fewest that hold ``typical_p``."""
-    import torch
-
     p = probs / probs.sum(dim=-1, keepdim=True)
     logp = p.log()
     entropy = -(p * logp).nan_to_num().sum(dim=-1, keepdim=True)

@@ -140,6 +140,7 @@ FINE_TUNE = Recipe(
     evals_per_epoch=2,  # the held-out posts are scored twice an epoch and the best point kept (train.py)
     patience=3,  # an epoch and a half without a new best ends training (one epoch lost no voice its best)
     min_steps=150,  # a 200-post archive is ~15 steps an epoch: 6 epochs would be too few (256 wide; fewer when wider)
+    peak_margin=0.05,  # ... unless validation has clearly peaked: 3 validations in a row 5% (perplexity) above the best
     max_steps=1_000,  # 512,000 tokens: a large archive stays within the original's time (it trains 4 epochs)
     refit_epochs=2.0,  # then the validation posts, each person's newest, are learned too: see the table above
     refit_lr_scale=0.3,  # ... at 0.3 × the rate (1×: worse than none for five of ten voices)

@@ -106,7 +106,8 @@ def train_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, trai
         keep_freed_memory()
     plan = recipe.plan(len(train_blocks), processes=processes())
     args = _training_args(run, recipe, plan, device, precision)
-    best = KeepBest(model, run.checkpoint_seconds, patience=recipe.patience, min_steps=recipe.min_steps)
+    best = KeepBest(model, run.checkpoint_seconds, patience=recipe.patience, min_steps=recipe.min_steps,
+                    peak_margin=recipe.peak_margin)
     callbacks: list[Any] = [Progress(run.on_event), FiniteLoss(recipe.learning_rate), best]  # transformers' protocol
     trainer = Trainer(
         model=model, args=args, train_dataset=train_blocks, eval_dataset=eval_blocks, processing_class=tokenizer,
@@ -378,7 +379,8 @@ class KeepBest(Callback):
     """Keeps the trained weights of the point with the lowest validation loss, copied to CPU memory
     only once training moves on from them (a run whose last point is its best copies nothing);
     ``restore()`` puts them back after training. ``patience`` validations in a row without a new
-    best end training, once ``min_steps`` have run.
+    best end training, once ``min_steps`` have run; before that, only when each of them was
+    ``peak_margin`` (nats per token) or more above the best: validation has clearly peaked.
 
     It also asks for a checkpoint once ``checkpoint_seconds`` of training have passed since the
     last one (or the start), never at the last step: training's end is exported, not resumed.
@@ -387,14 +389,16 @@ class KeepBest(Callback):
     run keeps it."""
 
     def __init__(self, model: PreTrainedModel, checkpoint_seconds: float, *, patience: int | None = None,
-                 min_steps: int = 0) -> None:
+                 min_steps: int = 0, peak_margin: float | None = None) -> None:
         self.model, self.checkpoint_seconds, self.patience, self.min_steps = model, checkpoint_seconds, patience, min_steps
+        self.peak_margin = peak_margin
         self.training = False
         self.loss = math.inf
         self.step: int | None = None  # the step whose weights are the best
         self.copy: dict[str, Any] | None = None  # their copy, once training has moved past them
         self.saved = 0.0  # when the last checkpoint was written (or training began)
         self.stale = 0  # evaluations since the best
+        self.risen = 0  # of them, the last ones in a row at least peak_margin above it
         self.stopped = False  # by us: validation stopped improving
 
     def _trained(self) -> dict[str, Any]:
@@ -406,6 +410,7 @@ class KeepBest(Callback):
         if state.global_step and (checkpoint / BEST_RECORD).is_file():  # resumed: the best before the cut
             record = json.loads((checkpoint / BEST_RECORD).read_text(encoding="utf-8"))
             self.loss, self.step, self.stale = record["loss"], record["step"], record.get("stale", 0)
+            self.risen = record.get("risen", 0)
             if (checkpoint / BEST_WEIGHTS).is_file():
                 from safetensors.torch import load_file
 
@@ -415,10 +420,12 @@ class KeepBest(Callback):
                     **kwargs: Any) -> None:
         loss = (metrics or {}).get("eval_loss", math.inf)
         if self.training and loss < self.loss:  # the model as it is now is the best
-            self.loss, self.step, self.copy, self.stale = loss, state.global_step, None, 0
+            self.loss, self.step, self.copy, self.stale, self.risen = loss, state.global_step, None, 0, 0
         elif self.training:
             self.stale += 1
-            if self.patience is not None and self.stale >= self.patience and state.global_step >= self.min_steps:
+            self.risen = self.risen + 1 if self.peak_margin is not None and loss >= self.loss + self.peak_margin else 0
+            floor_met = state.global_step >= self.min_steps or self.risen >= (self.patience or 0)
+            if self.patience is not None and self.stale >= self.patience and floor_met:
                 control.should_training_stop = self.stopped = state.global_step < state.max_steps
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -437,7 +444,8 @@ class KeepBest(Callback):
             checkpoint.mkdir(parents=True, exist_ok=True)
             if self.copy is not None:  # else the best is these weights: the checkpoint's own
                 save_file({k: v.contiguous() for k, v in self.copy.items()}, checkpoint / BEST_WEIGHTS)
-            (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step, "stale": self.stale}),
+            (checkpoint / BEST_RECORD).write_text(json.dumps({"loss": self.loss, "step": self.step, "stale": self.stale,
+                                                              "risen": self.risen}),
                                                   encoding="utf-8")
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
