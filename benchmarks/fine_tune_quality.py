@@ -213,8 +213,11 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
     evals = pack_blocks(splits.validation_texts, tokenizer, block_size=block)
     trace: list[tuple] = []
     tracing = [0.0]  # seconds spent scoring the trace: not training's
+    validation: list[tuple] = []  # (step, epoch, validation perplexity) at each validation: stop rules replay on it
 
     def on_event(event: object) -> None:  # --trace: the test perplexity at each validation, for analysis only
+        if isinstance(event, TrainProgress) and "eval_loss" in event.metrics:
+            validation.append((event.step, round(event.epoch, 3), event.metrics["perplexity"]))
         if ARGS.trace and isinstance(event, TrainProgress) and "eval_loss" in event.metrics:
             started = time.perf_counter()
             trace.append((event.step, round(event.epoch, 3), event.metrics["perplexity"],
@@ -226,7 +229,7 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
     wall = time.perf_counter() - started - tracing[0]
     m = result.metrics
     return model, tokenizer, wall, {"recipe": recipe.__dict__, "steps": m["steps"], "best_epoch": m["best_epoch"],
-                                    "epochs_run": m["epochs_trained"], "trace": trace,
+                                    "epochs_run": m["epochs_trained"], "trace": trace, "validation": validation,
                                     "train_texts": splits.train_texts + splits.validation_texts,  # all it learned
                                     "refit_steps": m["refit_steps"]}
 
