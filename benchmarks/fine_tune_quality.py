@@ -158,7 +158,10 @@ def voice_of(model, tokenizer, train_texts: list[str], test: list[str], settings
 
 # --- the two recipes ---
 
-def train_original(base: str, posts: list[Post], work: Path, seed: int) -> tuple[object, object, float]:
+def train_original(base: str, posts: list[Post], work: Path, seed: int,
+                   timed_steps: int | None = None) -> tuple[object, object, float]:
+    """The original recipe trained on ``posts``; ``timed_steps``: only its first steps, and the
+    time they took scaled to all of its steps (one 1,024-token block each, so steps cost alike)."""
     from transformers import (
         PrinterCallback,
         Trainer,
@@ -180,13 +183,15 @@ def train_original(base: str, posts: list[Post], work: Path, seed: int) -> tuple
         output_dir=str(work / "original"), num_train_epochs=1, learning_rate=ORIGINAL["learning_rate"],
         lr_scheduler_type="cosine", warmup_steps=0, per_device_train_batch_size=ORIGINAL["batch_size"],
         eval_strategy="no", save_strategy="no", logging_strategy="no", report_to="none", disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, seed=seed, data_seed=seed)
+        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, seed=seed, data_seed=seed,
+        max_steps=min(timed_steps or -1, len(blocks)))
     trainer = Trainer(model=model, args=args, train_dataset=blocks, processing_class=tokenizer,
                       data_collator=default_data_collator)
     trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     trainer.train()
-    return model, tokenizer, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    return model, tokenizer, wall * len(blocks) / timed_steps if timed_steps and timed_steps < len(blocks) else wall
 
 
 def concatenated_blocks(texts: list[str], tokenizer, block_size: int):
@@ -300,7 +305,9 @@ def run_voice(base: str, base_label: str, split: Split, overrides: dict) -> dict
         del base_model
 
         def measure_original() -> dict:
-            model, tokenizer, wall = train_original(base, posts, work, ARGS.seed)
+            model, tokenizer, wall = train_original(base, posts, work, ARGS.seed, ARGS.time_original)
+            if ARGS.time_original:  # a time only: the model saw a part of the posts, so nothing else is scored
+                return {"seconds": wall, "estimated_from_steps": ARGS.time_original}
             return {**score(model, tokenizer, split.test), "seconds": wall,
                     **voice_of(model, tokenizer, [p.text for p in posts], split.test, ORIGINAL_SAMPLING)}
 
@@ -308,7 +315,7 @@ def run_voice(base: str, base_label: str, split: Split, overrides: dict) -> dict
                "posts": hashlib.sha256("\n".join(p.text for p in posts).encode()).hexdigest(),
                "test": hashlib.sha256("\n".join(split.test).encode()).hexdigest(), "seed": ARGS.seed,
                "original": ORIGINAL, "sampling": ORIGINAL_SAMPLING, "transformers": transformers.__version__,
-               "torch": torch.__version__, "threads": torch.get_num_threads()}
+               "torch": torch.__version__, "threads": torch.get_num_threads(), "timed_steps": ARGS.time_original}
         original, cached = (None, False) if ARGS.ours_only else cached_original(key, measure_original)
         model, tokenizer, wall, info = train_ours(base, posts, split.test, work, ARGS.seed, dict(overrides))
         ours = {**score(model, tokenizer, split.test), "seconds": wall, **info}
@@ -340,6 +347,11 @@ def print_voice(r: dict) -> None:
     print(f"\n{r['base']} · {r['voice']}: {r['inputs']:,} posts in, {r['posts']:,} after cleaning, "
           f"{r['test']:,} newest held out")
     print(f"  base, untrained   perplexity {b['perplexity']:9.1f}   {b['bits_per_char']:.3f} bits/char")
+    if u and "estimated_from_steps" in u:
+        print(f"  original          time {u['seconds']:7.1f} s, scaled from its first {u['estimated_from_steps']} steps"
+              f" (not trained to the end: no perplexity)")
+        print(f"  ours / original   time {o['seconds'] / u['seconds']:.2f}×")
+        u = None
     if u:
         print(f"  original          perplexity {u['perplexity']:9.1f}   {u['bits_per_char']:.3f} bits/char"
               f"   {u['seconds']:7.1f} s   detector {u['detector']:.0%}, copies {u['copy_rate']:.0%}"
@@ -359,7 +371,7 @@ def print_voice(r: dict) -> None:
 
 def print_summary(runs: list[dict]) -> None:
     for base in dict.fromkeys(r["base"] for r in runs):
-        rows = [r for r in runs if r["base"] == base and r["original"]]
+        rows = [r for r in runs if r["base"] == base and r["original"] and "perplexity" in r["original"]]
         if not rows:
             continue
         print(f"\n### {base}\n")
@@ -400,6 +412,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rerun-original", action="store_true", help="measure the original again, not from cache")
     parser.add_argument("--ours-only", action="store_true", help="skip the original (for sweeping ours)")
+    parser.add_argument("--time-original", type=int, metavar="STEPS",
+                        help="time only the original's first STEPS steps and scale to all (large archives; no perplexity)")
     parser.add_argument("--no-voice", action="store_true", help="skip our bot's style detector and copy rate")
     parser.add_argument("--trace", action="store_true", help="score the test posts at every validation (analysis)")
     parser.add_argument("--json", type=Path, help="write every result here")
