@@ -142,6 +142,10 @@ class Plan:
 # bind only where the best came near epoch 2 (dog_rates, dril, stiles: ~40-70 steps an epoch); those runs may
 # end a validation sooner with the same bot, unless a curve rose 5% three times and then fell below its best,
 # which none of the twenty curves seen here did.
+# A large archive against the time goal (2026-12-01): trump_tweets' whole history before its test posts
+# (12,933 posts, 8,761 after cleaning), gpt2-standin: ours 1,000 steps (the ceiling: ~2 epochs, best at the
+# last validation) and 46 refit steps, 1,340 s, held-out perplexity 140.7 (~213 from its last 1,000 posts);
+# the original's 4 epochs 3,275 s, scaled from the time of its first 100 steps (`--time-original 100`): 0.41×.
 FINE_TUNE = Recipe(
     epochs=6.0,  # at most: validation ends most runs sooner (see the ten-voice table above)
     learning_rate=3e-4,  # for a 256-wide base (scaled by width below): English voices overfit at 1e-3
