@@ -28,6 +28,7 @@ them again.
 
     python benchmarks/fine_tune_quality.py --people                       # ten voices on gpt2-standin
     python benchmarks/fine_tune_quality.py --people dril a_know --whole   # whole histories
+    python benchmarks/fine_tune_quality.py --people --whole --time-original 100   # the original's time only, scaled
     python benchmarks/fine_tune_quality.py --people --smollm2 dril purplerain_o3o gullhaven_dot dog_rates
     python benchmarks/fine_tune_quality.py --people --ours-only --learning-rate 3e-4 --trace   # sweep ours
 
