@@ -146,6 +146,10 @@ class Plan:
 # (12,933 posts, 8,761 after cleaning), gpt2-standin: ours 1,000 steps (the ceiling: ~2 epochs, best at the
 # last validation) and 46 refit steps, 1,340 s, held-out perplexity 140.7 (~213 from its last 1,000 posts);
 # the original's 4 epochs 3,275 s, scaled from the time of its first 100 steps (`--time-original 100`): 0.41×.
+# a_know's whole history (15,182 posts, 8,919 after cleaning): ours 1,000 steps (1.15 epochs, best at the last
+# validation) and 54 refit steps, 1,423 s, perplexity 30.9 (68.4 from its last 1,000 posts); the original's
+# 5,627 s, scaled the same way: 0.25×. Both runs ended at the ceiling while validation still fell (-1% over the
+# last 128 steps for a_know), so the ceiling trades some perplexity for time on the largest archives.
 FINE_TUNE = Recipe(
     epochs=6.0,  # at most: validation ends most runs sooner (see the ten-voice table above)
     learning_rate=3e-4,  # for a 256-wide base (scaled by width below): English voices overfit at 1e-3
