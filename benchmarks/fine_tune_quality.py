@@ -221,13 +221,14 @@ def train_ours(base: str, posts: list[Post], test: list[str], work: Path, seed: 
     tracing = [0.0]  # seconds spent scoring the trace: not training's
     validation: list[tuple] = []  # (step, epoch, validation perplexity) at each validation: stop rules replay on it
 
-    def on_event(event: object) -> None:  # --trace: the test perplexity at each validation, for analysis only
-        if isinstance(event, TrainProgress) and "eval_loss" in event.metrics:
-            validation.append((event.step, round(event.epoch, 3), event.metrics["perplexity"]))
-        if ARGS.trace and isinstance(event, TrainProgress) and "eval_loss" in event.metrics:
+    def on_event(event: object) -> None:  # each validation; --trace: the test perplexity too, for analysis only
+        if not (isinstance(event, TrainProgress) and "eval_loss" in event.metrics):
+            return
+        point = (event.step, round(event.epoch, 3), event.metrics["perplexity"])
+        validation.append(point)
+        if ARGS.trace:
             started = time.perf_counter()
-            trace.append((event.step, round(event.epoch, 3), event.metrics["perplexity"],
-                          score(model, tokenizer, test)["perplexity"]))
+            trace.append((*point, score(model, tokenizer, test)["perplexity"]))
             tracing[0] += time.perf_counter() - started
 
     started = time.perf_counter()
