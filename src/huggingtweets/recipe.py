@@ -150,6 +150,22 @@ class Plan:
 # validation) and 54 refit steps, 1,423 s, perplexity 30.9 (68.4 from its last 1,000 posts); the original's
 # 5,627 s, scaled the same way: 0.25×. Both runs ended at the ceiling while validation still fell (-1% over the
 # last 128 steps for a_know), so the ceiling trades some perplexity for time on the largest archives.
+# Training past validation's choice, judged by the style detector (2026-12-01; one-off script, not shipped):
+# five 200-post bots as shipped (best point + refit), then more epochs over all their posts at 3e-4, AdamW,
+# batch 4 × 128; held-out perplexity (the script's own count, within 4% of the benchmark's) / detector
+# (seed 1, 150 posts) / copies after each:
+#                   as shipped           + 3 epochs           + 8 epochs           + 15 epochs
+#   a_know          192 / 87% / 0%       183 / 91% / 0%       102 / 90% / 0%        89 / 84% / 0%
+#   dog_rates       198 / 82% / 0%       190 / 82% / 0%       253 / 78% / 0%       380 / 80% / 3.1%
+#   drikkes         955 / 80% / 0%       973 / 77% / 0%      1169 / 78% / 0%      1671 / 77% / 0%
+#   dril            855 / 81% / 0%       895 / 73% / 0%      1383 / 73% / 0%      2189 / 77% / 0.7%
+#   gullhaven_dot   162 / 73% / 0%       173 / 78% / 0%       255 / 71% / 0%       431 / 78% / 3.7%
+#   median                81%                  78%                  78%                  78%
+# Three points of median, while single voices swing 4-8 points from column to column (dril -8, gullhaven_dot +5
+# after 3 epochs), for perplexity 1.2-1.6× worse on four of five voices after 8 epochs (1.7-2.7× after 15) and
+# copies rising: the detector does not reward memorising. a_know is the exception the other way: its 150
+# floor steps leave a Japanese voice far from done (perplexity halves with 8 more epochs), which its ratio of
+# 0.05× already hides.
 FINE_TUNE = Recipe(
     epochs=6.0,  # at most: validation ends most runs sooner (see the ten-voice table above)
     learning_rate=3e-4,  # for a 256-wide base (scaled by width below): English voices overfit at 1e-3
@@ -272,7 +288,18 @@ WARN_CHARS = 40_000  # below this the original warned that results would be weak
 # filter, three times the sampling, gains 2-3 points on each of the three detectors: too little for its cost, and
 # it would steer the sampler by the very kind of detector that measures it. So the bot shows its posts as
 # drawn; what stands between ~80% and the ~55% of the person's own older posts is the base model (on the
-# 17.9M stand-in, garbled words and half-formed kanji runs). ---
+# 17.9M stand-in, garbled words and half-formed kanji runs).
+# Writing only known words (2026-12-01; one-off script, not shipped): a token was redrawn, from the same
+# distribution less that token, while it would finish a word outside a known set or start one no known word
+# begins with (words: letter runs in scripts written with spaces). Three 200-post bots, seed 1, 150 posts,
+# char detector / words / forest:
+#                                   dog_rates          drikkes            dril
+#   as drawn                        82% / 75% / 86%    80% / 79% / 67%    81% / 73% / 76%
+#   the person's own words only     87% / 77% / 84%    84% / 75% / 77%    86% / 74% / 85%
+#   ... and the base's whole-word
+#     tokens ("Ġword", 32,070)      85% / 78% / 84%    86% / 78% / 84%    79% / 74% / 78%
+# No garbled word is left ("This is Pilot something little You're doing doing dogs."), and the posts are
+# no harder to tell apart: every word real, the sentences still the stand-in's. ---
 GENERATION_DEFAULTS: dict[str, Any] = {
     "do_sample": True,
     "min_length": 10,  # tokens, prompt included: no one-word posts
