@@ -142,6 +142,14 @@ class Plan:
 # bind only where the best came near epoch 2 (dog_rates, dril, stiles: ~40-70 steps an epoch); those runs may
 # end a validation sooner with the same bot, unless a curve rose 5% three times and then fell below its best,
 # which none of the twenty curves seen here did.
+# Best fit puts a block's longest post first, and a bot writes its own post where a block's first post stands
+# (after the lone separator; the test posts are scored there too), so the first posts it learns run long:
+# +23% tokens against the mean post for dril, +73% for drikkes. Each block's posts in a random order instead
+# (same blocks, no more padding; first posts +16% on a synthetic set against +39%), same ten 200-post voices:
+#                  a_know dog_r  drikk  dril   jair   julia  purpl  stile  trump  gullh | median worst
+#   ppl ratio       0.04   0.56   0.37   0.67   0.13   0.53   0.11   0.75   0.71   0.56 |  0.54  0.75
+#   detector         88%    86%    80%    81%    92%    83%    98%    74%    89%    80% |  84.5%  98%
+# against 0.53 / 0.73 and 82% / 99% in longest-first order: no better, so best fit keeps its order.
 # A large archive against the time goal (2026-12-01): trump_tweets' whole history before its test posts
 # (12,933 posts, 8,761 after cleaning), gpt2-standin: ours 1,000 steps (the ceiling: ~2 epochs, best at the
 # last validation) and 46 refit steps, 1,340 s, held-out perplexity 140.7 (~213 from its last 1,000 posts);
