@@ -307,7 +307,12 @@ WARN_CHARS = 40_000  # below this the original warned that results would be weak
 #   ... and the base's whole-word
 #     tokens ("Ġword", 32,070)      85% / 78% / 84%    86% / 78% / 84%    79% / 74% / 78%
 # No garbled word is left ("This is Pilot something little You're doing doing dogs."), and the posts are
-# no harder to tell apart: every word real, the sentences still the stand-in's. ---
+# no harder to tell apart: every word real, the sentences still the stand-in's.
+# Two of the person's training posts before each draw, as training blocks hold posts in a row (one-off script;
+# six 200-post bots, seed 1, 150 posts; char detector as drawn → primed): dog_rates 82 → 84%, drikkes 80 → 80%,
+# dril 81 → 76%, gullhaven_dot 73 → 74%, stiles 78 → 75%, trump_tweets 88 → 88%; median 80.5% → 78%, copies 0%.
+# Lengths move toward the person's (drikkes 110 → 74 characters, real 79; trump_tweets 270 → 168, real 203),
+# the detector hardly: within one seed's noise, for a prompt every export would have to carry. Not shipped. ---
 GENERATION_DEFAULTS: dict[str, Any] = {
     "do_sample": True,
     "min_length": 10,  # tokens, prompt included: no one-word posts
