@@ -272,3 +272,21 @@ def test_a_non_finite_loss_ends_training_with_one_line() -> None:
                                         "nothing was exported. Train again with a lower --learning-rate (this run "
                                         "used 0.001; try 0.00025).")
     assert "learning_rate" in str(caught.value)  # a library caller reads the parameter's name
+
+
+def test_end_data_parallel_closes_the_process_group_and_is_harmless_alone() -> None:
+    """Each `accelerate launch` process closes its process group once training ends: left open,
+    a process could abort at exit after a finished training and fail the launch."""
+    import torch.distributed as dist
+
+    from huggingtweets.train import end_data_parallel
+
+    end_data_parallel()  # one process: nothing to close
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        assert dist.is_initialized()
+        end_data_parallel()
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -51,7 +51,7 @@ from .recipe import MAX_POSTS, Recipe, choose_recipe
 from .sources import LIVE, Fetched, fetch_posts, handle_hint, source_kind
 from .sources.sample import HANDLE as SAMPLE_HANDLE
 from .tracking import tracking
-from .train import TrainRun, choose_device, evaluate_loss, is_main_process, perplexity, processes, train_model
+from .train import TrainRun, choose_device, end_data_parallel, evaluate_loss, is_main_process, perplexity, processes, train_model
 from .voice import MIN_POSTS, VOICE_POSTS, style_check
 
 
@@ -301,6 +301,7 @@ def train_bot(config: BotConfig, data: PreparedData, on_event: EventHandler = ig
         config = config.updated(base_model=str(data.previous.model_dir))
     base = _load_base(config, data, main, on_event)
     metrics, log_history = _train(config, data, base, main, on_event)
+    end_data_parallel()  # the rest is the main process's alone
     if not main:  # the other processes' share of the work ends with training
         return Bot(data.out_dir, data.folder.model_dir, data.folder.zip_path(data.name), data.stats, [], metrics)
     copies = CopyDetector(data.written.learned_texts() or [], base.tokenizer)  # data/ is written: prepare_data

@@ -51,6 +51,18 @@ def processes() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def end_data_parallel() -> None:
+    """Close the process group that several `accelerate launch` processes trained over, on each of
+    them once all have trained (a barrier first: no process leaves another mid-collective). A
+    process that exits with it open can abort at exit (gloo: "terminate called without an active
+    exception"), failing the launch after a finished training. One process: nothing to close."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 @dataclass(frozen=True)
 class TrainResult:
     metrics: dict[str, Any]  # what goes into metrics.json
